@@ -1,0 +1,46 @@
+/**
+ * Wiring only: transport, presence/driver, rooms and routes for one server process.
+ * Without REDIS_URL everything is in process (the embedded default); with it,
+ * RedisPresence + RedisDriver make several processes one cluster.
+ */
+import { LocalDriver, LocalPresence, Server, matchMaker } from "@colyseus/core";
+import { RedisDriver } from "@colyseus/redis-driver";
+import { RedisPresence } from "@colyseus/redis-presence";
+import { WebSocketTransport } from "@colyseus/ws-transport";
+import type { Config } from "./config.ts";
+import { mountRoutes, translateMatchmakeErrors } from "./http.ts";
+import { GameRoomExample } from "./rooms/GameRoomExample.ts";
+import { MAX_MESSAGE_BYTES, PING_INTERVAL_MS, PING_MAX_RETRIES } from "./utils/limits.ts";
+import { initReconnectStore } from "./utils/reconnectStore.ts";
+import { createRedis } from "./utils/redis.ts";
+
+export function createGameServer(cfg: Readonly<Config>): Server {
+  const redis = cfg.redisUrl ? createRedis(cfg.redisUrl, "store") : undefined;
+  initReconnectStore(redis);
+
+  const transport = new WebSocketTransport({
+    maxPayload: MAX_MESSAGE_BYTES,
+    pingInterval: PING_INTERVAL_MS,
+    pingMaxRetries: PING_MAX_RETRIES,
+  });
+
+  const server = new Server({
+    transport,
+    presence: cfg.redisUrl ? new RedisPresence(cfg.redisUrl) : new LocalPresence(),
+    driver: cfg.redisUrl ? new RedisDriver(cfg.redisUrl) : new LocalDriver(),
+    publicAddress: cfg.publicAddress,
+    gracefullyShutdown: false, // index.ts owns the signals
+    greet: false,
+    express: (app) =>
+      mountRoutes(app, cfg, () => ({
+        processId: matchMaker.processId,
+        redis: cfg.redisUrl ? (redis?.status === "ready" ? "up" : "down") : "off",
+      })),
+  });
+
+  // No registration options: Colyseus would merge them over the client's and the
+  // matchmaker's. The defaults ({ fps: 20, recordFrames: false }) live in onCreate.
+  server.define("game_room", GameRoomExample);
+  translateMatchmakeErrors();
+  return server;
+}

@@ -1,0 +1,80 @@
+/**
+ * HTTP routes (contract §5): health, metrics, the dev-only token endpoint and the
+ * static demo page with the SDK bundle served from our own origin (no CDN).
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import express, { type Application } from "express";
+import { matchMaker } from "@colyseus/core";
+import { z } from "zod";
+import type { Config } from "./config.ts";
+import { describeZodError } from "./protocol.ts";
+import { signAccessToken } from "./utils/auth.ts";
+import { JOIN_FORBIDDEN, JOIN_NOT_FOUND } from "./utils/limits.ts";
+import { registry } from "./utils/metrics.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const PUBLIC_DIR = path.join(here, "public");
+const require = createRequire(import.meta.url);
+/** The browser build of @colyseus/sdk shipped in its npm package. */
+export const SDK_BUNDLE = path.join(path.dirname(require.resolve("@colyseus/sdk/package.json")), "dist", "colyseus.js");
+
+const DevTokenRequest = z.strictObject({
+  userId: z.string().trim().min(1).max(128),
+  username: z.string().trim().min(1).max(128).optional(),
+});
+
+export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () => Record<string, unknown>): void {
+  app.disable("x-powered-by");
+
+  app.get("/health", (_req, res) => {
+    res.json({ status: "ok", ...health() });
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+
+  if (!cfg.isProduction) {
+    app.post("/auth/dev-token", express.json({ limit: "2kb" }), (req, res) => {
+      const parsed = DevTokenRequest.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        res.status(400).json({ error: describeZodError(parsed.error) });
+        return;
+      }
+      const { userId, username } = parsed.data;
+      const token = signAccessToken({ userId, username }, cfg.devTokenTtlS);
+      res.json({ token, userId, expiresIn: cfg.devTokenTtlS });
+    });
+  }
+
+  app.get("/vendor/colyseus.js", (_req, res) => res.sendFile(SDK_BUNDLE));
+  app.get("/", (_req, res) => res.redirect("/FrameSync.html"));
+  app.use(express.static(PUBLIC_DIR, { index: false }));
+
+  // A bad JSON body or any other route error: a JSON answer, never a stack trace.
+  app.use((err: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 500).json({ error: err.message });
+  });
+}
+
+/**
+ * Colyseus answers a joinById for a missing room with 522 and for a locked one with
+ * 522 too; the contract's clients expect 404 (no such room) and 403 (not allowed).
+ */
+export function translateMatchmakeErrors(): void {
+  const controller = matchMaker.controller;
+  const invoke = controller.invokeMethod.bind(controller);
+  controller.invokeMethod = async (...args: Parameters<typeof invoke>) => {
+    try {
+      return await invoke(...args);
+    } catch (err) {
+      const e = err as { code?: number; message?: string };
+      if (e.code === 522) {
+        e.code = /locked/.test(e.message ?? "") ? JOIN_FORBIDDEN : JOIN_NOT_FOUND;
+      }
+      throw err;
+    }
+  };
+}

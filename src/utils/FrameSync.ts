@@ -1,0 +1,731 @@
+/**
+ * Frame sync (contract §3 "Per tick", §6, §7): FrameSyncManager runs the fixed tick
+ * and merges inputs per frame; FrameSyncRoom adapts it to Colyseus — the guarded
+ * message path, seats, reconnection and lockstep broadcast. Game rooms extend
+ * FrameSyncRoom and implement onFrameUpdate (and optionally onFrameSync).
+ */
+import { ClientState, Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { decode, type Schema, type MapSchema } from "@colyseus/schema";
+import { unpack } from "msgpackr";
+import { z } from "zod";
+import { config } from "../config.ts";
+import { mergeInputs, targetFrame, type Inputs } from "../game/merge.ts";
+import {
+  AnyInputs,
+  FramesSinceMessage,
+  GameJoinOptions,
+  PayloadError,
+  describeZodError,
+  inputMessage,
+  sanitize,
+} from "../protocol.ts";
+import { identityForJoin, verifySeatGrants, type Identity, type SeatGrant } from "./auth.ts";
+import {
+  CLOSE_ABUSE,
+  CLOSE_REPLACED,
+  CONNECTION_SLOTS_PER_SEAT,
+  DEFAULT_ROOM_CAPACITY,
+  ErrorCodes,
+  FPS_DEFAULT,
+  FPS_MAX,
+  FPS_MIN,
+  FRAME_LEAD_SECONDS,
+  JOIN_FORBIDDEN,
+  JOIN_UNAUTHORIZED,
+  LATE_TICK_LOG_INTERVAL_MS,
+  LOCKSTEP_HISTORY_SECONDS,
+  MATCH_FIRST_JOIN_TIMEOUT_MS,
+  MAX_CATCHUP_FRAMES,
+  MAX_FRAME_DELAY_MS,
+  MAX_RECORDED_FRAMES,
+  PLAYERS_PER_MATCH_MAX,
+  PLAYERS_PER_MATCH_MIN,
+  RECLAIM_RACE_GUARD_MS,
+  type ErrorCodeName,
+} from "./limits.ts";
+import { logger, type Logger } from "./logger.ts";
+import { metrics, trackRoom, untrackRoom } from "./metrics.ts";
+import { RateLimiter, ReplyThrottle } from "./rateLimit.ts";
+import { reconnectStore } from "./reconnectStore.ts";
+import { SeatBook, type Seat } from "./seats.ts";
+
+// ---------------------------------------------------------------------------
+// FrameSyncManager: the fixed tick, per-frame input merge and frame history.
+// ---------------------------------------------------------------------------
+
+export interface ClientInput {
+  /** The sender's sessionId. */
+  clientId: string;
+  inputs: Inputs;
+  /** The frame these inputs belong to. */
+  frame: number;
+  /** Epoch ms of the latest message merged into this entry. */
+  timestamp: number;
+}
+
+export interface FrameData {
+  frame: number;
+  /** Epoch ms when the frame was simulated. */
+  timestamp: number;
+  inputs: ClientInput[];
+}
+
+export interface FrameSyncConfig {
+  targetFPS: number;
+  enabled?: boolean;
+  /** Keep every frame in a bounded ring (oldest dropped first) for replays. Default false. */
+  recordFrames?: boolean;
+  /** A tick later or longer than this (ms) is counted and logged. Default MAX_FRAME_DELAY_MS. */
+  maxFrameDelay?: number;
+  /** Bound of the recorded-frames ring. Default MAX_RECORDED_FRAMES. */
+  maxRecordedFrames?: number;
+}
+
+/** Time source of the scheduler; tests pass a controlled one. */
+export interface TickClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: TickClock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** A fixed-size FIFO: pushing past capacity drops the oldest entry. */
+export class RingBuffer<T> {
+  private readonly items: (T | undefined)[];
+  private start = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    this.items = new Array(capacity);
+  }
+
+  push(item: T): void {
+    const end = (this.start + this.count) % this.capacity;
+    this.items[end] = item;
+    if (this.count < this.capacity) this.count++;
+    else this.start = (this.start + 1) % this.capacity;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  first(): T | undefined {
+    return this.count ? this.items[this.start] : undefined;
+  }
+
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.items[(this.start + i) % this.capacity] as T);
+    return out;
+  }
+}
+
+export interface TickStats {
+  ticks: number;
+  lateTicks: number;
+  maxLatenessMs: number;
+}
+
+export class FrameSyncManager {
+  /** The next frame to simulate; frames start at 0. */
+  currentFrame = 0;
+  readonly targetFPS: number;
+  readonly intervalMs: number;
+  readonly maxFrameDelay: number;
+  readonly stats: TickStats = { ticks: 0, lateTicks: 0, maxLatenessMs: 0 };
+
+  /** Set by the room: the game step, then the per-frame sync. */
+  onFrameUpdate: (frame: number, inputs: ClientInput[]) => void = () => {};
+  onFrameSync: (frame: number, frameData: FrameData) => void = () => {};
+  /** Called for each late tick (already counted). */
+  onLateTick: (frame: number, latenessMs: number, runMs: number) => void = () => {};
+
+  private readonly pending = new Map<number, Map<string, ClientInput>>();
+  private readonly recorded: RingBuffer<FrameData> | undefined;
+  private running = false;
+  private timer: unknown;
+  private startTime = 0;
+  private startFrame = 0;
+
+  constructor(cfg: FrameSyncConfig, private readonly clock: TickClock = realClock) {
+    this.targetFPS = cfg.targetFPS;
+    this.intervalMs = 1000 / cfg.targetFPS;
+    this.maxFrameDelay = cfg.maxFrameDelay ?? MAX_FRAME_DELAY_MS;
+    if (cfg.recordFrames) this.recorded = new RingBuffer(cfg.maxRecordedFrames ?? MAX_RECORDED_FRAMES);
+  }
+
+  /**
+   * Queues a client's inputs for `frame` (see targetFrame), merged with what it
+   * already sent for that frame.
+   */
+  addInput(clientId: string, inputs: Inputs, frame: number): void {
+    let bucket = this.pending.get(frame);
+    if (!bucket) this.pending.set(frame, (bucket = new Map()));
+    const prev = bucket.get(clientId);
+    bucket.set(clientId, {
+      clientId,
+      inputs: mergeInputs(prev?.inputs, inputs),
+      frame,
+      timestamp: Date.now(),
+    });
+  }
+
+  /** Forgets a client's queued inputs (it left or dropped). */
+  dropInputs(clientId: string): void {
+    for (const bucket of this.pending.values()) bucket.delete(clientId);
+  }
+
+  /** Starts the tick loop; ticks are scheduled against the start time, so they do not drift. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.startTime = this.clock.now();
+    this.startFrame = this.currentFrame;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Recorded frames, oldest first (empty unless recordFrames). */
+  recordedFrames(): FrameData[] {
+    return this.recorded?.toArray() ?? [];
+  }
+
+  /** Runs one frame now. The loop calls it; tests may call it directly. */
+  tick(latenessMs = 0): void {
+    const t0 = this.clock.now();
+    const frame = this.currentFrame;
+    const bucket = this.pending.get(frame);
+    this.pending.delete(frame);
+    const inputs = bucket ? [...bucket.values()] : [];
+    const frameData: FrameData = { frame, timestamp: Date.now(), inputs };
+    this.recorded?.push(frameData);
+    try {
+      this.onFrameUpdate(frame, inputs);
+      this.onFrameSync(frame, frameData);
+    } finally {
+      // A failing game step must not stop the clock: the frame still counts.
+      this.currentFrame = frame + 1;
+      const runMs = this.clock.now() - t0;
+      this.stats.ticks++;
+      this.stats.maxLatenessMs = Math.max(this.stats.maxLatenessMs, latenessMs);
+      metrics.ticks.inc();
+      metrics.tickLateness.observe(latenessMs / 1000);
+      metrics.tickDuration.observe(runMs / 1000);
+      if (latenessMs > this.maxFrameDelay || runMs > this.maxFrameDelay) {
+        this.stats.lateTicks++;
+        metrics.lateTicks.inc();
+        this.onLateTick(frame, latenessMs, runMs);
+      }
+    }
+  }
+
+  private dueTime(frame: number): number {
+    return this.startTime + (frame - this.startFrame) * this.intervalMs;
+  }
+
+  private schedule(): void {
+    const delay = Math.max(0, this.dueTime(this.currentFrame) - this.clock.now());
+    this.timer = this.clock.setTimeout(this.loop, delay);
+  }
+
+  private readonly loop = (): void => {
+    this.timer = undefined;
+    if (!this.running) return;
+    // Blocked for longer than MAX_CATCHUP_FRAMES: skip ahead rather than burst.
+    const behind = Math.floor((this.clock.now() - this.dueTime(this.currentFrame)) / this.intervalMs);
+    if (behind > MAX_CATCHUP_FRAMES) this.startTime += (behind - MAX_CATCHUP_FRAMES) * this.intervalMs;
+    try {
+      while (this.running && this.clock.now() >= this.dueTime(this.currentFrame)) {
+        this.tick(this.clock.now() - this.dueTime(this.currentFrame));
+      }
+    } finally {
+      if (this.running) this.schedule();
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------
+// FrameSyncRoom: Colyseus adapter.
+// ---------------------------------------------------------------------------
+
+/** What FrameSyncRoom needs of a game's player schema. */
+export interface SeatedPlayer extends Schema {
+  sessionId: string;
+  userId: string;
+  seatIndex: number;
+  online: boolean;
+}
+
+export interface FrameSyncState extends Schema {
+  frame: number;
+  // Any game's player schema that has the SeatedPlayer fields.
+  players: MapSchema<any>;
+}
+
+export interface LockstepEntry {
+  sessionId: string;
+  seatIndex: number;
+  inputs: Inputs | null;
+}
+
+export interface LockstepFrame {
+  frame: number;
+  timestamp: number;
+  inputs: LockstepEntry[];
+}
+
+type MessageHandler<T> = (client: Client, seat: Seat, payload: T) => void;
+
+interface Registered {
+  schema: z.ZodType;
+  handle: MessageHandler<any>;
+}
+
+/** Create options every frame-sync room understands (contract §3); the matchmaker adds the match fields. */
+const CreateOptions = z.looseObject({
+  fps: z.number().int().min(FPS_MIN).max(FPS_MAX).optional(),
+  recordFrames: z.boolean().optional(),
+  lockstep: z.boolean().optional(),
+  matchId: z.string().min(1).max(128).optional(),
+  playersPerMatch: z.number().int().min(PLAYERS_PER_MATCH_MIN).max(PLAYERS_PER_MATCH_MAX).optional(),
+  queueKey: z.string().max(256).optional(),
+  partyId: z.string().max(128).optional(),
+  modeId: z.string().max(64).optional(),
+  seats: z
+    .array(z.strictObject({ userId: z.string().min(1), seatIndex: z.number().int().min(0), reconnectKey: z.string().min(1) }))
+    .max(PLAYERS_PER_MATCH_MAX)
+    .optional(),
+  seatsSig: z.string().optional(),
+});
+export type FrameSyncCreateOptions = z.infer<typeof CreateOptions>;
+
+const PROTOCOL_CODE_MASK = 0x3f;
+const PROTOCOL = { JOIN_ROOM: 10, ERROR: 11, LEAVE_ROOM: 12, ROOM_DATA: 13, PING: 9 } as const;
+
+/** Colyseus' own message path, which this room wraps (see `_onMessage`). */
+const colyseusOnMessage = (Room.prototype as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage;
+
+export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> extends Room<{ state: S }> {
+  protected frameSync!: FrameSyncManager;
+  protected log: Logger = logger;
+  /** `"none"` for rooms the matchmaker did not make. */
+  protected matchId = "none";
+  protected matchmade = false;
+  protected lockstep = false;
+  protected capacity = DEFAULT_ROOM_CAPACITY;
+  protected createOptions: FrameSyncCreateOptions = {};
+  /** Schema of `input.inputs`; game rooms narrow it to the inputs they know. */
+  protected inputsSchema: z.ZodType<Inputs> = AnyInputs;
+
+  protected seats = new SeatBook();
+  private readonly handlers = new Map<string, Registered>();
+  private readonly limiters = new Map<string, { rate: RateLimiter; replies: ReplyThrottle }>();
+  private lockstepHistory: RingBuffer<LockstepFrame> | undefined;
+  private lastLateLog = -Infinity;
+  private listedPrivate = false;
+
+  /** The game step: apply this frame's inputs to the state. Called once per frame by the manager. */
+  protected abstract onFrameUpdate(frame: number, inputs: ClientInput[]): void;
+  /** Runs after onFrameUpdate with the same frame and the same inputs array. */
+  protected onFrameSync(_frame: number, _frameData: FrameData): void {}
+  /** Creates the game's player for a seat (spawn position etc.). */
+  protected abstract createPlayer(seat: { sessionId: string; userId: string; seatIndex: number }): SeatedPlayer;
+  /** Copies a player to a new session (reclaim by key, replacement): everything but the sessionId. */
+  protected abstract clonePlayer(player: SeatedPlayer, sessionId: string): SeatedPlayer;
+
+  /**
+   * Token check before a seat is reserved (contract §2): 401 with the fault named.
+   * Runs in the matchmaking request, so a refused join never touches the room.
+   */
+  static async onAuth(token: string, options: unknown, _context: AuthContext): Promise<Identity> {
+    try {
+      return identityForJoin(options, token);
+    } catch (err) {
+      metrics.joinsRefused.inc({ code: String((err as ServerError).code ?? JOIN_UNAUTHORIZED) });
+      throw err;
+    }
+  }
+
+  onCreate(rawOptions: unknown): void {
+    const parsed = CreateOptions.safeParse(rawOptions ?? {});
+    if (!parsed.success) throw new ServerError(400, `invalid create options: ${describeZodError(parsed.error)}`);
+    const options = (this.createOptions = parsed.data);
+    this.lockstep = options.lockstep ?? false;
+    if (options.seats) {
+      if (!options.matchId) throw new ServerError(JOIN_FORBIDDEN, "seats need a matchId");
+      verifySeatGrants(options.matchId, options.seats as SeatGrant[], options.seatsSig);
+      this.matchmade = true;
+      this.seats = new SeatBook(options.seats as SeatGrant[]);
+    }
+    this.matchId = options.matchId && this.matchmade ? options.matchId : "none";
+    this.capacity = options.playersPerMatch ?? (this.matchmade ? this.seats.size : DEFAULT_ROOM_CAPACITY);
+    this.maxClients = this.capacity * CONNECTION_SLOTS_PER_SEAT;
+    this.log = logger.child({ roomId: this.roomId, matchId: this.matchId });
+    trackRoom(this);
+
+    // Data messages take our guarded path instead of Colyseus' (see routeMessage).
+    (this as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage = this.routeMessage;
+    // One patch per frame, sent by the tick itself (see initFrameSync).
+    this.patchRate = null;
+    this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT, recordFrames: options.recordFrames ?? false });
+    if (this.lockstep) {
+      this.lockstepHistory = new RingBuffer(Math.ceil(LOCKSTEP_HISTORY_SECONDS * this.frameSync.targetFPS) + 1);
+    }
+    this.onClientMessage("input", inputMessage(this.inputsSchema), (client, seat, msg) => this.acceptInput(client, seat, msg));
+    this.onClientMessage("frames:since", FramesSinceMessage, (client, _seat, msg) => this.sendFramesSince(client, msg.frame));
+
+    if (this.matchmade) {
+      // A matchmade room is reached only by joinById with a seat, never by joinOrCreate,
+      // and must not vanish because a stranger's join was refused before the players arrive.
+      void this.setPrivate(true);
+      this.autoDispose = false;
+      this.clock.setTimeout(() => this.allowAutoDispose(), MATCH_FIRST_JOIN_TIMEOUT_MS);
+    }
+    this.startFrameSync();
+  }
+
+  /** Sets up the manager; the tick runs the game step, the sync hook, lockstep and the state patch. */
+  protected initFrameSync(cfg: FrameSyncConfig): void {
+    this.frameSync = new FrameSyncManager(cfg);
+    this.frameSync.onFrameUpdate = (frame, inputs) => this.onFrameUpdate(frame, inputs);
+    this.frameSync.onFrameSync = (frame, frameData) => {
+      this.onFrameSync(frame, frameData);
+      if (this.lockstep) this.broadcastLockstep(frameData);
+      this.broadcastPatch();
+    };
+    this.frameSync.onLateTick = (frame, latenessMs, runMs) => {
+      const now = Date.now();
+      if (now - this.lastLateLog < LATE_TICK_LOG_INTERVAL_MS) return;
+      this.lastLateLog = now;
+      this.log.warn({ frame, latenessMs: +latenessMs.toFixed(2), runMs: +runMs.toFixed(2), lateTicks: this.frameSync.stats.lateTicks }, "late tick");
+    };
+  }
+
+  protected startFrameSync(): void {
+    this.frameSync.start();
+  }
+
+  protected stopFrameSync(): void {
+    this.frameSync?.stop();
+  }
+
+  /** Registers a client message: it is rate limited and validated before `handle` sees it. */
+  protected onClientMessage<T>(type: string, schema: z.ZodType<T>, handle: MessageHandler<T>): void {
+    this.handlers.set(type, { schema, handle });
+  }
+
+  // --- joins, drops, reconnection (contract §3 "Disconnects and reconnection") ---
+
+  async onJoin(client: Client, rawOptions: unknown): Promise<void> {
+    // A server-side join skips onAuth; the token is still required.
+    const identity = (client.auth as Identity | undefined) ?? identityForJoin(rawOptions);
+    const parsed = GameJoinOptions.safeParse(rawOptions ?? {});
+    if (!parsed.success) this.refuse(400, `invalid join options: ${describeZodError(parsed.error)}`);
+    const options = parsed.data!;
+    if (options.matchId !== undefined && options.matchId !== this.matchId) this.refuse(JOIN_FORBIDDEN, "wrong matchId for this room");
+
+    let seat = this.seats.ofUser(identity.userId);
+    if (seat?.sessionId) {
+      if (options.reconnectKey !== undefined && options.reconnectKey !== seat.reconnectKey) this.refuse(JOIN_FORBIDDEN, "wrong reconnectKey", "key");
+      if (seat.held) {
+        if (options.reconnectKey === undefined) this.refuse(JOIN_FORBIDDEN, "this seat is held: pass its reconnectKey to reclaim it", "key");
+        return this.takeSeat(client, seat, "key");
+      }
+      if (options.reconnectKey !== undefined && seat.claimedAt !== undefined && Date.now() - seat.claimedAt < RECLAIM_RACE_GUARD_MS) {
+        this.refuse(JOIN_FORBIDDEN, "seat was just reclaimed by another connection", "key");
+      }
+      return this.takeSeat(client, seat, "replace");
+    }
+
+    if (this.matchmade) {
+      if (!seat) this.refuse(JOIN_FORBIDDEN, "not seated in this match");
+      if (options.seatIndex !== undefined && options.seatIndex !== seat!.seatIndex) this.refuse(JOIN_FORBIDDEN, "wrong seatIndex");
+      if (options.reconnectKey !== undefined && options.reconnectKey !== seat!.reconnectKey) this.refuse(JOIN_FORBIDDEN, "wrong reconnectKey");
+    } else {
+      if (this.seats.occupied >= this.capacity) this.refuse(JOIN_FORBIDDEN, "room full");
+      seat = this.seats.open(identity.userId);
+    }
+    seat = seat!;
+    this.seats.assign(seat, client.sessionId);
+    const player = this.createPlayer({ sessionId: client.sessionId, userId: seat.userId, seatIndex: seat.seatIndex });
+    this.state.players.set(client.sessionId, player);
+    this.trackLimits(client.sessionId);
+    this.sendFrameSync(client, seat);
+    this.broadcast("playerJoined", { sessionId: client.sessionId, userId: seat.userId, playerCount: this.state.players.size }, { except: client });
+    this.log.info({ sessionId: client.sessionId, userId: seat.userId, seatIndex: seat.seatIndex }, "player joined");
+    this.afterSeatsChanged();
+  }
+
+  /**
+   * Moves a seat to a new connection: a reconnect-key claim of a held seat ("key") or
+   * the same user arriving while still present ("replace": the old connection gets 4100).
+   */
+  private takeSeat(client: Client, seat: Seat, path: "key" | "replace"): void {
+    const oldSessionId = seat.sessionId!;
+    const old = this.state.players.get(oldSessionId)!;
+    const wasHeld = seat.held;
+    seat.held = undefined;
+    if (path === "key") seat.claimedAt = Date.now();
+    this.seats.assign(seat, client.sessionId);
+
+    const player = this.clonePlayer(old, client.sessionId);
+    player.online = true;
+    this.state.players.delete(oldSessionId);
+    this.state.players.set(client.sessionId, player);
+    this.frameSync.dropInputs(oldSessionId);
+    this.limiters.delete(oldSessionId);
+    this.trackLimits(client.sessionId);
+
+    if (wasHeld) {
+      wasHeld.cancel();
+      metrics.seatsHeld.dec();
+      void reconnectStore().release(this.matchId, seat.userId);
+    } else {
+      const previous = this.clients.getById(oldSessionId);
+      previous?.leave(CLOSE_REPLACED, "replaced by a newer connection of the same user");
+      metrics.clientsClosed.inc({ code: String(CLOSE_REPLACED) });
+    }
+    metrics.reconnects.inc({ path, outcome: "ok" });
+    this.sendFrameSync(client, seat);
+    client.send("reconnect:ok", { matchId: this.matchId, sessionId: client.sessionId, ...(wasHeld ? {} : { dedup: true }) });
+    this.broadcast("playerOnline", { sessionId: client.sessionId, userId: seat.userId, previousSessionId: oldSessionId }, { except: client });
+    this.log.info({ sessionId: client.sessionId, previousSessionId: oldSessionId, userId: seat.userId, path }, "seat taken over");
+  }
+
+  onDrop(client: Client, code?: number): void {
+    const seat = this.seats.ofSession(client.sessionId);
+    if (!seat) return;
+    this.frameSync.dropInputs(client.sessionId);
+    const windowMs = config().reconnectWindowMs;
+    // Abuse (4002) and a closing room hold nothing; onLeave follows and removes the player.
+    if (code === CLOSE_ABUSE || windowMs === 0 || this.isDisposing()) return;
+
+    const waiting = this.allowReconnection(client, windowMs / 1000) as unknown as { reject?: (r?: unknown) => void; catch: (f: () => void) => unknown };
+    if (typeof waiting.reject !== "function") {
+      // The client never finished joining: Colyseus will not hold it.
+      waiting.catch(() => {});
+      return;
+    }
+    const expiresAt = Date.now() + windowMs;
+    seat.held = { cancel: () => waiting.reject!(false), expiresAt };
+    metrics.seatsHeld.inc();
+    const player = this.state.players.get(client.sessionId);
+    if (player) player.online = false;
+    this.broadcast("playerOffline", { sessionId: client.sessionId, userId: seat.userId, reconnectWindowMs: windowMs }, { except: client });
+    this.log.info({ sessionId: client.sessionId, userId: seat.userId, code, windowMs }, "player dropped; seat held");
+    void reconnectStore().hold(
+      {
+        roomId: this.roomId,
+        matchId: this.matchId,
+        userId: seat.userId,
+        sessionId: client.sessionId,
+        seatIndex: seat.seatIndex,
+        reconnectKey: seat.reconnectKey,
+        expiresAt,
+        publicAddress: config().publicAddress,
+      },
+      windowMs,
+    );
+  }
+
+  /** Reconnection path 1: the SDK's own `client.reconnect(token)` within the window. */
+  onReconnect(client: Client): void {
+    const seat = this.seats.ofSession(client.sessionId);
+    if (!seat?.held) return;
+    seat.held = undefined;
+    metrics.seatsHeld.dec();
+    metrics.reconnects.inc({ path: "sdk", outcome: "ok" });
+    const player = this.state.players.get(client.sessionId);
+    if (player) player.online = true;
+    void reconnectStore().release(this.matchId, seat.userId);
+    client.send("reconnect:ok", { matchId: this.matchId, sessionId: client.sessionId });
+    this.broadcast("playerOnline", { sessionId: client.sessionId, userId: seat.userId }, { except: client });
+    this.log.info({ sessionId: client.sessionId, userId: seat.userId }, "player reconnected");
+  }
+
+  /** Consented leave, an expired window, or a drop that holds no seat: the player is removed. */
+  onLeave(client: Client, code?: number): void {
+    const seat = this.seats.ofSession(client.sessionId);
+    if (!seat) return; // replaced or reclaimed: the seat lives on under another session
+    const wasHeld = seat.held !== undefined;
+    if (wasHeld) {
+      metrics.seatsHeld.dec();
+      metrics.reconnects.inc({ path: "sdk", outcome: "expired" });
+    }
+    if (code === CLOSE_ABUSE) metrics.clientsClosed.inc({ code: String(CLOSE_ABUSE) });
+    this.removePlayer(seat, client.sessionId);
+  }
+
+  private removePlayer(seat: Seat, sessionId: string): void {
+    this.seats.vacate(seat, this.matchmade);
+    this.frameSync.dropInputs(sessionId);
+    this.limiters.delete(sessionId);
+    this.state.players.delete(sessionId);
+    void reconnectStore().release(this.matchId, seat.userId);
+    this.broadcast("playerLeft", { sessionId, userId: seat.userId, playerCount: this.state.players.size });
+    this.log.info({ sessionId, userId: seat.userId }, "player left");
+    this.afterSeatsChanged();
+  }
+
+  onDispose(): void {
+    this.stopFrameSync();
+    for (const seat of this.seats.heldSeats()) {
+      metrics.seatsHeld.dec();
+      void reconnectStore().release(this.matchId, seat.userId);
+    }
+    untrackRoom(this);
+    this.log.info({ frames: this.frameSync?.currentFrame, lateTicks: this.frameSync?.stats.lateTicks }, "room disposed");
+  }
+
+  /** Direct rooms leave joinOrCreate while full (private, not locked: locked rooms refuse joinById reclaims). */
+  private afterSeatsChanged(): void {
+    if (this.matchmade) {
+      if (this.seats.allJoined()) this.allowAutoDispose();
+      return;
+    }
+    const full = this.seats.occupied >= this.capacity;
+    if (full !== this.listedPrivate) {
+      this.listedPrivate = full;
+      void this.setPrivate(full);
+    }
+  }
+
+  private allowAutoDispose(): void {
+    if (!this.autoDispose) this.autoDispose = true;
+  }
+
+  private isDisposing(): boolean {
+    return (this as unknown as { _internalState: number })._internalState === 2;
+  }
+
+  private refuse(code: number, message: string, path?: "key"): never {
+    metrics.joinsRefused.inc({ code: String(code) });
+    if (path) metrics.reconnects.inc({ path, outcome: "refused" });
+    throw new ServerError(code, message);
+  }
+
+  private sendFrameSync(client: Client, seat: Seat): void {
+    client.send("frameSync", {
+      currentFrame: this.frameSync.currentFrame,
+      targetFPS: this.frameSync.targetFPS,
+      matchId: this.matchId,
+      reconnectKey: seat.reconnectKey,
+      seatIndex: seat.seatIndex,
+      lockstep: this.lockstep,
+    });
+  }
+
+  // --- the message path (contract §6; STYLE habit 3: a guard ladder) ---
+
+  /**
+   * Colyseus' own data path closes a client whose message does not decode or fails
+   * `validate()`; the contract wants an `error` reply and the client kept. So data
+   * messages come here: connection → rate → decode → type → shape → handler.
+   * Join acknowledgement, ping and leave go on to Colyseus. Installed as the
+   * room's `_onMessage`, which Colyseus binds to each client after its join.
+   */
+  private readonly routeMessage = (client: Client, buffer: Buffer): void => {
+    if (client.state === ClientState.LEAVING) return;
+    const code = buffer && buffer.length > 0 ? buffer[0] & PROTOCOL_CODE_MASK : -1;
+    if (code === PROTOCOL.JOIN_ROOM || code === PROTOCOL.LEAVE_ROOM) return colyseusOnMessage.call(this, client, buffer);
+
+    const seat = this.seats.ofSession(client.sessionId);
+    const limiter = this.limiters.get(client.sessionId);
+    if (!seat || !limiter) return; // a replaced connection still closing
+
+    const verdict = limiter.rate.take(performance.now());
+    if (verdict === "abusive") return this.closeForAbuse(client);
+    if (verdict === "limited") return this.reject(client, ErrorCodes.RATE_LIMITED, "too many messages: at most 60 a second, bursts of 120");
+    if (code === PROTOCOL.PING) return colyseusOnMessage.call(this, client, buffer);
+    if (code !== PROTOCOL.ROOM_DATA) return this.reject(client, ErrorCodes.UNKNOWN_MESSAGE, `unsupported frame kind ${code}`);
+
+    let type: unknown;
+    let payload: unknown;
+    try {
+      const it = { offset: 1 };
+      type = decode.stringCheck(buffer, it) ? decode.string(buffer, it) : decode.number(buffer, it);
+      payload = buffer.byteLength > it.offset ? unpack(buffer.subarray(it.offset)) : undefined;
+    } catch {
+      return this.reject(client, ErrorCodes.INVALID_MESSAGE, "message could not be decoded");
+    }
+    const handler = typeof type === "string" ? this.handlers.get(type) : undefined;
+    if (!handler) return this.reject(client, ErrorCodes.UNKNOWN_MESSAGE, `unknown message type ${JSON.stringify(type).slice(0, 64)}`);
+
+    let clean: unknown;
+    try {
+      clean = sanitize(payload);
+    } catch (err) {
+      if (err instanceof PayloadError) return this.reject(client, ErrorCodes.INVALID_MESSAGE, `${type}: ${err.message}`);
+      throw err;
+    }
+    const parsed = handler.schema.safeParse(clean);
+    if (!parsed.success) return this.reject(client, ErrorCodes.INVALID_MESSAGE, `${type}: ${describeZodError(parsed.error)}`);
+    handler.handle(client, seat, parsed.data);
+  };
+
+  private trackLimits(sessionId: string): void {
+    this.limiters.set(sessionId, { rate: new RateLimiter(performance.now()), replies: new ReplyThrottle() });
+  }
+
+  /** Sends `error { code, message }` (at most once a second per client and code) and counts it. */
+  protected reject(client: Client, code: ErrorCodeName, message: string): void {
+    metrics.messagesRejected.inc({ code });
+    this.log.debug({ sessionId: client.sessionId, code, message }, "message rejected");
+    if (this.limiters.get(client.sessionId)?.replies.allow(code, performance.now()) ?? true) {
+      client.send("error", { code, message });
+    }
+  }
+
+  private closeForAbuse(client: Client): void {
+    this.log.warn({ sessionId: client.sessionId }, "closing client for sustained message flood");
+    this.limiters.delete(client.sessionId); // stop accounting; onDrop/onLeave will remove it
+    this.kickClient(client.sessionId, CLOSE_ABUSE, "message flood");
+  }
+
+  private acceptInput(client: Client, _seat: Seat, msg: { inputs: Inputs; frame?: number }): void {
+    const lead = FRAME_LEAD_SECONDS * this.frameSync.targetFPS;
+    const frame = targetFrame(this.frameSync.currentFrame, msg.frame, lead);
+    if (frame === undefined) {
+      return this.reject(client, ErrorCodes.FRAME_OUT_OF_RANGE, `input.frame ${msg.frame} is more than ${lead} frames ahead of ${this.frameSync.currentFrame}`);
+    }
+    this.frameSync.addInput(client.sessionId, msg.inputs, frame);
+    metrics.inputsAccepted.inc();
+  }
+
+  // --- lockstep (contract §7) ---
+
+  private broadcastLockstep(frameData: FrameData): void {
+    const byClient = new Map(frameData.inputs.map((i) => [i.clientId, i.inputs]));
+    const entries: LockstepEntry[] = [];
+    this.state.players.forEach((p) => entries.push({ sessionId: p.sessionId, seatIndex: p.seatIndex, inputs: byClient.get(p.sessionId) ?? null }));
+    entries.sort((a, b) => a.seatIndex - b.seatIndex || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
+    const frame: LockstepFrame = { frame: frameData.frame, timestamp: frameData.timestamp, inputs: entries };
+    this.lockstepHistory!.push(frame);
+    this.broadcast("lockstepFrame", { frame: frame.frame, inputs: entries });
+  }
+
+  private sendFramesSince(client: Client, since: number): void {
+    const history = this.lockstepHistory;
+    if (!history) return this.reject(client, ErrorCodes.NOT_LOCKSTEP, "frames:since needs a room created with lockstep: true");
+    const oldest = history.first()?.frame ?? this.frameSync.currentFrame;
+    if (since + 1 < oldest) {
+      return this.reject(client, ErrorCodes.FRAMES_EXPIRED, `frames after ${since} are gone (oldest kept: ${oldest}); resync from state`);
+    }
+    client.send("lockstepFrames", { frames: history.toArray().filter((f) => f.frame > since) });
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Every limit, error code and close code of the contract (§3, §6), in one place.
+ * Sizes are bytes, durations milliseconds unless the name says otherwise.
+ * Codes are never reused for a new meaning.
+ */
+
+/** Largest inbound WebSocket frame. The transport closes larger frames with 1009. */
+export const MAX_MESSAGE_BYTES = 4 * 1024;
+
+/** Token bucket per client: sustained messages a second, and the burst it may bank. */
+export const RATE_LIMIT_PER_S = 60;
+export const RATE_LIMIT_BURST = 120;
+/** A client sending faster than this multiple of the limit ... */
+export const ABUSE_RATE_FACTOR = 4;
+/** ... for this long is closed with CLOSE_ABUSE and holds no seat. */
+export const ABUSE_DURATION_MS = 2_000;
+
+/** At most one `error` reply per client and code in this interval; the rest are only counted. */
+export const ERROR_REPLY_INTERVAL_MS = 1_000;
+
+/** Chat text after trimming. */
+export const MAX_CHAT_CHARS = 280;
+
+/** Room tick rate bounds and default (contract §3). */
+export const FPS_MIN = 1;
+export const FPS_MAX = 120;
+export const FPS_DEFAULT = 20;
+/** `input.frame` may name a frame at most this many seconds ahead (2 × fps frames). */
+export const FRAME_LEAD_SECONDS = 2;
+/** A tick later or longer than this is counted as late and logged. */
+export const MAX_FRAME_DELAY_MS = 100;
+/** Late-tick log lines per room at most once in this interval (they are all counted). */
+export const LATE_TICK_LOG_INTERVAL_MS = 5_000;
+/** If the loop falls this many frames behind (event loop blocked), it skips ahead instead of bursting. */
+export const MAX_CATCHUP_FRAMES = 10;
+
+/** Frames kept by a `recordFrames` room: 30 minutes at 20 fps. The oldest go first. */
+export const MAX_RECORDED_FRAMES = 36_000;
+/** A lockstep room keeps at least this many seconds of frames for `frames:since`. */
+export const LOCKSTEP_HISTORY_SECONDS = 10;
+
+/** Input payload shape bounds: keys per object, key length, nesting depth, array length, string length. */
+export const MAX_INPUT_KEYS = 16;
+export const MAX_KEY_CHARS = 32;
+export const MAX_INPUT_DEPTH = 4;
+export const MAX_ARRAY_ITEMS = 16;
+export const MAX_STRING_CHARS = 256;
+
+/** Players in a room that the matchmaker did not make (`joinOrCreate("game_room")`). */
+export const DEFAULT_ROOM_CAPACITY = 16;
+/** Players per match the matchmaker accepts (contract §4). */
+export const PLAYERS_PER_MATCH_MIN = 2;
+export const PLAYERS_PER_MATCH_MAX = 100;
+/**
+ * Colyseus counts a held seat and a replacing connection as clients. Its own slot
+ * limit is this multiple of the room's capacity so that those never make a seated
+ * player's join fail as "full"; the room enforces its real capacity itself.
+ */
+export const CONNECTION_SLOTS_PER_SEAT = 2;
+/** A matchmade room waits this long for its seated players before it may be disposed when empty. */
+export const MATCH_FIRST_JOIN_TIMEOUT_MS = 60_000;
+/**
+ * Two reconnect-key claims for the same seat within this interval: the second is
+ * refused (403) instead of replacing the first (one winner when two tabs reclaim at once).
+ */
+export const RECLAIM_RACE_GUARD_MS = 2_000;
+
+/** Transport keepalive: a client that misses this many pings in a row is dropped (3 s × 3 = within 10 s). */
+export const PING_INTERVAL_MS = 3_000;
+export const PING_MAX_RETRIES = 2;
+
+/** `error.code` values sent to clients. */
+export const ErrorCodes = {
+  INVALID_MESSAGE: "INVALID_MESSAGE",
+  UNKNOWN_MESSAGE: "UNKNOWN_MESSAGE",
+  RATE_LIMITED: "RATE_LIMITED",
+  FRAME_OUT_OF_RANGE: "FRAME_OUT_OF_RANGE",
+  FRAMES_EXPIRED: "FRAMES_EXPIRED",
+  NOT_LOCKSTEP: "NOT_LOCKSTEP",
+} as const;
+export type ErrorCodeName = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** WebSocket close codes (contract §6). */
+export const CLOSE_CONSENTED = 4000;
+export const CLOSE_SERVER_SHUTDOWN = 4001;
+export const CLOSE_ABUSE = 4002;
+export const CLOSE_REPLACED = 4100;
+
+/** Join refusal codes (contract §2, §6). */
+export const JOIN_UNAUTHORIZED = 401;
+export const JOIN_FORBIDDEN = 403;
+export const JOIN_NOT_FOUND = 404;

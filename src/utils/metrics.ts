@@ -1,0 +1,76 @@
+/**
+ * Prometheus metrics (contract §5), served at GET /metrics. Labels are bounded:
+ * room type names, error codes, reconnect paths and outcomes — never ids.
+ */
+import client from "prom-client";
+
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry });
+
+const counter = (name: string, help: string, labelNames: string[] = []) =>
+  new client.Counter({ name, help, labelNames, registers: [registry] });
+const gauge = (name: string, help: string, labelNames: string[] = []) =>
+  new client.Gauge({ name, help, labelNames, registers: [registry] });
+
+/** Rooms open in this process; the room and client gauges are read from them at scrape time. */
+const liveRooms = new Set<{ roomName: string; clients: { length: number } }>();
+
+export function trackRoom(room: { roomName: string; clients: { length: number } }): void {
+  liveRooms.add(room);
+}
+
+export function untrackRoom(room: { roomName: string; clients: { length: number } }): void {
+  liveRooms.delete(room);
+}
+
+function countByName(read: (room: { roomName: string; clients: { length: number } }) => number) {
+  const totals = new Map<string, number>();
+  for (const room of liveRooms) totals.set(room.roomName, (totals.get(room.roomName) ?? 0) + read(room));
+  return totals;
+}
+
+export const metrics = {
+  rooms: new client.Gauge({
+    name: "framesync_rooms",
+    help: "Rooms open in this process",
+    labelNames: ["room"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [room, n] of countByName(() => 1)) this.set({ room }, n);
+    },
+  }),
+  clients: new client.Gauge({
+    name: "framesync_clients",
+    help: "Clients connected to rooms of this process",
+    labelNames: ["room"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [room, n] of countByName((r) => r.clients.length)) this.set({ room }, n);
+    },
+  }),
+  ticks: counter("framesync_ticks_total", "Frames simulated"),
+  lateTicks: counter("framesync_late_ticks_total", "Ticks whose lateness or run time exceeded maxFrameDelay"),
+  tickLateness: new client.Histogram({
+    name: "framesync_tick_lateness_seconds",
+    help: "How late each tick started against its schedule",
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  }),
+  tickDuration: new client.Histogram({
+    name: "framesync_tick_duration_seconds",
+    help: "Run time of one tick (merge, rules, sync)",
+    buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1],
+    registers: [registry],
+  }),
+  inputsAccepted: counter("framesync_inputs_accepted_total", "Input messages accepted"),
+  messagesRejected: counter("framesync_messages_rejected_total", "Client messages rejected, by error code", ["code"]),
+  joinsRefused: counter("framesync_joins_refused_total", "Joins refused, by code", ["code"]),
+  clientsClosed: counter("framesync_clients_closed_total", "Connections the server closed, by close code", ["code"]),
+  reconnects: counter("framesync_reconnects_total", "Seat recoveries, by path (sdk, key, replace) and outcome", ["path", "outcome"]),
+  seatsHeld: gauge("framesync_seats_held", "Seats held for a disconnected player"),
+  queueSize: gauge("framesync_matchmaking_queue_size", "Tickets waiting in matchmaking queues known to this process"),
+  matchesMade: counter("framesync_matches_made_total", "Matches the matchmaker created", ["source"]),
+  redisErrors: counter("framesync_redis_errors_total", "Redis operations that failed", ["op"]),
+};
