@@ -22,14 +22,20 @@ const server = createGameServer(cfg);
 await server.listen(cfg.port, cfg.host);
 logger.info({ port: cfg.port, host: cfg.host, redis: Boolean(cfg.redisUrl), env: cfg.nodeEnv }, "framesync-server listening");
 
-let stopping = false;
+/**
+ * A repeat within this time is the same stop request delivered twice (a terminal's
+ * Ctrl-C reaches both npm and the server, and npm forwards it); a later one means "now".
+ */
+const REPEATED_SIGNAL_MS = 1_000;
+let stoppingSince: number | undefined;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
       logger.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal, drainMs: cfg.shutdownDrainMs }, "shutting down");
     shutdownGracefully(server, cfg.shutdownDrainMs).then(
       () => process.exit(0),
