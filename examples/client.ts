@@ -1,0 +1,75 @@
+/**
+ * A minimal @colyseus/sdk 0.18 client for game_room: gets a dev token, joins, listens to
+ * Schema state and events the 0.18 way, and walks in a square. The README quotes it.
+ *
+ *   npm run example:client -- [endpoint] [userId]     (endpoint defaults to http://localhost:2567)
+ */
+import { Callbacks, Client, type Room } from "@colyseus/sdk";
+
+export interface ExampleOptions {
+  endpoint: string;
+  userId: string;
+  /** Stop after this many ms (omit to play until Ctrl-C). */
+  durationMs?: number;
+  log?: (line: string) => void;
+}
+
+export async function playExample({ endpoint, userId, durationMs, log = console.log }: ExampleOptions): Promise<Room> {
+  // 1. A token: in development the server mints one; in production your auth service does.
+  const http = endpoint.replace(/^ws/, "http");
+  const { token } = await (
+    await fetch(`${http}/auth/dev-token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ userId }),
+    })
+  ).json();
+
+  // 2. Join. (From the matchmaker you would call client.joinById(roomId, { ...joinOptions, token }).)
+  const client = new Client(endpoint);
+  const room = await client.joinOrCreate("game_room", { token });
+
+  // 3. Events. frameSync carries what to persist for reconnection path 2.
+  room.onMessage("frameSync", (m) => log(`frameSync frame=${m.currentFrame} fps=${m.targetFPS} matchId=${m.matchId}`));
+  room.onMessage("playerAction", (m) => {
+    if (m.action !== "move") log(`playerAction ${m.sessionId} ${m.action} ${JSON.stringify(m.data)}`);
+  });
+  room.onMessage("playerJoined", (m) => log(`playerJoined ${m.userId} (${m.playerCount} players)`));
+  room.onMessage("playerLeft", (m) => log(`playerLeft ${m.userId}`));
+  room.onMessage("error", (m) => log(`error ${m.code}: ${m.message}`));
+
+  // 4. Schema state, 0.18 style: Callbacks.get(room), then onAdd / listen.
+  const $ = Callbacks.get(room);
+  $.onAdd("players", (player: any, sessionId: string) => {
+    log(`player ${player.userId} at ${player.x},${player.y}${sessionId === room.sessionId ? " (me)" : ""}`);
+    let changes = 0;
+    $.listen(player, "x", (x: number) => {
+      if (sessionId === room.sessionId && changes++ % 10 === 0) log(`me x=${x} y=${player.y}`);
+    });
+  });
+
+  // 5. Input once per tick (20 fps): walk a square, jump at each corner.
+  const square = [
+    { x: 1, y: 0 },
+    { x: 0, y: 1 },
+    { x: -1, y: 0 },
+    { x: 0, y: -1 },
+  ];
+  let tick = 0;
+  const timer = setInterval(() => {
+    const side = Math.floor(tick / 20) % 4;
+    room.send("input", { inputs: { move: square[side], jump: tick % 20 === 0 } });
+    tick++;
+  }, 50);
+  room.onLeave(() => clearInterval(timer));
+
+  if (durationMs !== undefined) {
+    setTimeout(() => void room.leave(), durationMs);
+  }
+  return room;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [endpoint = "http://localhost:2567", userId = `player-${process.pid}`] = process.argv.slice(2);
+  await playExample({ endpoint, userId });
+}
