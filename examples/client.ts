@@ -40,7 +40,7 @@ export async function playExample({ endpoint, userId, durationMs, log = console.
 
   // 4. Schema state, 0.18 style: Callbacks.get(room), then onAdd / listen.
   const $ = Callbacks.get(room);
-  $.onAdd("players", (player: any, sessionId: string) => {
+  $.onAdd("players", (player: any, sessionId: unknown) => {
     log(`player ${player.userId} at ${player.x},${player.y}${sessionId === room.sessionId ? " (me)" : ""}`);
     let changes = 0;
     $.listen(player, "x", (x: number) => {
