@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import express, { type Application } from "express";
 import { matchMaker } from "@colyseus/core";
 import { z } from "zod";
@@ -19,6 +20,32 @@ export const PUBLIC_DIR = path.join(here, "public");
 const require = createRequire(import.meta.url);
 /** The browser build of @colyseus/sdk shipped in its npm package. */
 export const SDK_BUNDLE = path.join(path.dirname(require.resolve("@colyseus/sdk/package.json")), "dist", "colyseus.js");
+
+/**
+ * The pure game modules (src/game) the demo page runs in the browser, e.g. the rules it
+ * re-simulates replays and lockstep frames with. Served compiled from the very source
+ * the server runs, so page and server can never disagree; compiled once per process.
+ */
+const BROWSER_GAME_MODULES = new Set(["rules", "replay"]);
+const compiledGameModules = new Map<string, Promise<string>>();
+
+function compileGameModule(name: string): Promise<string> {
+  let js = compiledGameModules.get(name);
+  if (!js) {
+    js = build({
+      entryPoints: [path.join(here, "game", `${name}.ts`)],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2020",
+      write: false,
+      logLevel: "silent",
+    }).then((out) => out.outputFiles[0]!.text);
+    js.catch(() => compiledGameModules.delete(name));
+    compiledGameModules.set(name, js);
+  }
+  return js;
+}
 
 const DevTokenRequest = z.strictObject({
   userId: z.string().trim().min(1).max(128),
@@ -50,6 +77,15 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
   }
 
   app.get("/vendor/colyseus.js", (_req, res) => res.sendFile(SDK_BUNDLE));
+  app.get("/game/:file", async (req, res, next) => {
+    const name = req.params.file.replace(/\.js$/, "");
+    if (!req.params.file.endsWith(".js") || !BROWSER_GAME_MODULES.has(name)) return next();
+    try {
+      res.type("text/javascript").set("Cache-Control", "no-cache").send(await compileGameModule(name));
+    } catch (err) {
+      next(err);
+    }
+  });
   app.get("/", (_req, res) => res.redirect("/FrameSync.html"));
   app.use(express.static(PUBLIC_DIR, { index: false }));
 
