@@ -12,11 +12,13 @@ import { mountRoutes, translateMatchmakeErrors } from "./http.ts";
 import { GameRoomExample } from "./rooms/GameRoomExample.ts";
 import { MAX_MESSAGE_BYTES, PING_INTERVAL_MS, PING_MAX_RETRIES } from "./utils/limits.ts";
 import { initReconnectStore } from "./utils/reconnectStore.ts";
+import { initReplayStore } from "./utils/replays.ts";
 import { createRedis } from "./utils/redis.ts";
 
 export function createGameServer(cfg: Readonly<Config>): Server {
   const redis = cfg.redisUrl ? createRedis(cfg.redisUrl, "store") : undefined;
   initReconnectStore(redis);
+  initReplayStore(redis, cfg.replayTtlS);
 
   const transport = new WebSocketTransport({
     maxPayload: MAX_MESSAGE_BYTES,

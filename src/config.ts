@@ -4,6 +4,7 @@
  * with its name in the message.
  */
 import { z } from "zod";
+import { LOCKSTEP_HISTORY_SECONDS } from "./utils/limits.ts";
 
 /** Only used outside production, so `npm start` works with no setup. */
 const DEV_JWT_SECRET = "framesync-dev-secret-do-not-use-in-production";
@@ -21,6 +22,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** How long a replay stays in Redis (contract §7). */
   REPLAY_TTL_S: int(1, 365 * 24 * 3600).default(86_400),
+  /** Seconds of frames a lockstep room keeps for `frames:since` (contract §7: at least 10; tests lower it). */
+  LOCKSTEP_HISTORY_S: int(1, 600).default(LOCKSTEP_HISTORY_SECONDS),
   /** SIGTERM: how long running matches may go on before clients are closed with 4001. */
   SHUTDOWN_DRAIN_MS: int(0, 3600 * 1000).default(10_000),
   /** Lifetime of tokens minted by the dev-only `POST /auth/dev-token`. */
@@ -38,6 +41,7 @@ export interface Config {
   publicAddress: string | undefined;
   logLevel: string;
   replayTtlS: number;
+  lockstepHistoryS: number;
   shutdownDrainMs: number;
   devTokenTtlS: number;
 }
@@ -61,6 +65,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (isProduction && !e.JWT_SECRET) {
     throw new ConfigError("JWT_SECRET is required when NODE_ENV=production");
   }
+  if (isProduction && e.LOCKSTEP_HISTORY_S < LOCKSTEP_HISTORY_SECONDS) {
+    throw new ConfigError(`LOCKSTEP_HISTORY_S must be at least ${LOCKSTEP_HISTORY_SECONDS} when NODE_ENV=production (contract §7)`);
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -72,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicAddress: e.PUBLIC_ADDRESS,
     logLevel: e.LOG_LEVEL,
     replayTtlS: e.REPLAY_TTL_S,
+    lockstepHistoryS: e.LOCKSTEP_HISTORY_S,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     devTokenTtlS: e.DEV_TOKEN_TTL_S,
   });

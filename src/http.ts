@@ -12,7 +12,8 @@ import { z } from "zod";
 import type { Config } from "./config.ts";
 import { describeZodError } from "./protocol.ts";
 import { signAccessToken } from "./utils/auth.ts";
-import { JOIN_FORBIDDEN, JOIN_NOT_FOUND } from "./utils/limits.ts";
+import { replayStore } from "./utils/replays.ts";
+import { JOIN_FORBIDDEN, JOIN_NOT_FOUND, REPLAY_LIST_DEFAULT, REPLAY_LIST_MAX } from "./utils/limits.ts";
 import { registry } from "./utils/metrics.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -47,6 +48,13 @@ function compileGameModule(name: string): Promise<string> {
   return js;
 }
 
+/** `GET /replays?limit=`: how many of the most recent replays. */
+const ReplayListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(REPLAY_LIST_MAX).default(REPLAY_LIST_DEFAULT),
+});
+/** Colyseus room ids are short URL-safe strings; nothing else can name a replay. */
+const REPLAY_ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 const DevTokenRequest = z.strictObject({
   userId: z.string().trim().min(1).max(128),
   username: z.string().trim().min(1).max(128).optional(),
@@ -75,6 +83,25 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
       res.json({ token, userId, expiresIn: cfg.devTokenTtlS });
     });
   }
+
+  // Replays (contract §7): with REDIS_URL any process of the cluster serves any replay.
+  app.get("/replays", async (req, res) => {
+    const query = ReplayListQuery.safeParse(req.query);
+    if (!query.success) {
+      res.status(400).json({ error: describeZodError(query.error) });
+      return;
+    }
+    res.json(await replayStore().list(query.data.limit));
+  });
+  app.get("/replays/:roomId", async (req, res) => {
+    const roomId = req.params.roomId;
+    const json = REPLAY_ROOM_ID.test(roomId) ? await replayStore().get(roomId) : undefined;
+    if (!json) {
+      res.status(404).json({ error: `no replay of room ${JSON.stringify(roomId.slice(0, 64))}` });
+      return;
+    }
+    res.type("application/json").send(json);
+  });
 
   app.get("/vendor/colyseus.js", (_req, res) => res.sendFile(SDK_BUNDLE));
   app.get("/game/:file", async (req, res, next) => {

@@ -5,9 +5,10 @@
  * (or write your own FrameSyncRoom) for a real game.
  */
 import { z } from "zod";
-import { applyPlayerInput, spawnPoint } from "../game/rules.ts";
+import { applyPlayerInput, spawnPoint, type SimPlayer } from "../game/rules.ts";
 import { ChatMessage } from "../protocol.ts";
 import { FrameSyncRoom, type ClientInput, type SeatedPlayer } from "../utils/FrameSync.ts";
+import type { ReplayRules } from "../utils/replayRecorder.ts";
 import type { Seat } from "../utils/seats.ts";
 import { MyRoomState, Player } from "./schema/MyRoomState.ts";
 
@@ -21,6 +22,14 @@ const ExampleInputs = z.strictObject({
 export class GameRoomExample extends FrameSyncRoom<MyRoomState> {
   state = new MyRoomState();
   protected inputsSchema = ExampleInputs as z.ZodType<Record<string, unknown>>;
+  /** Replays re-run the very rule onFrameUpdate applies (contract §7: the replay checker must reach final.players). */
+  protected replayRules: ReplayRules<SimPlayer> = {
+    capture: (p) => {
+      const { x, y, attacking } = p as unknown as Player;
+      return { x, y, attacking };
+    },
+    apply: applyPlayerInput,
+  };
 
   onCreate(options: unknown): void {
     super.onCreate(options);

@@ -31,10 +31,10 @@ import {
   FPS_MAX,
   FPS_MIN,
   FRAME_LEAD_SECONDS,
+  FRAMES_SINCE_MIN_INTERVAL_MS,
   JOIN_FORBIDDEN,
   JOIN_UNAUTHORIZED,
   LATE_TICK_LOG_INTERVAL_MS,
-  LOCKSTEP_HISTORY_SECONDS,
   MATCH_FIRST_JOIN_TIMEOUT_MS,
   PLAYERS_PER_MATCH_MAX,
   PLAYERS_PER_MATCH_MIN,
@@ -46,6 +46,9 @@ import { metrics, trackRoom, untrackRoom } from "./metrics.ts";
 import { RateLimiter, ReplyThrottle } from "./rateLimit.ts";
 import { reconnectStore } from "./reconnectStore.ts";
 import { SeatBook, type Seat } from "./seats.ts";
+import type { PlayerRecord, ReplayEntry } from "../game/replay.ts";
+import { ReplayRecorder, type ReplayRules } from "./replayRecorder.ts";
+import { replayStore } from "./replays.ts";
 
 export { FrameSyncManager, RingBuffer, realClock } from "./FrameSyncManager.ts";
 export type { ClientInput, FrameData, FrameSyncConfig, TickClock, TickStats } from "./FrameSyncManager.ts";
@@ -72,7 +75,16 @@ export interface LockstepEntry {
   sessionId: string;
   seatIndex: number;
   inputs: Inputs | null;
+  /**
+   * Only in the first frame after the player moved to this session (reconnect-key reclaim
+   * or takeover, contract §3 path 2): the session it had before, whose state it keeps.
+   */
+  previousSessionId?: string;
 }
+
+/** Lockstep and replay entries are ordered by seatIndex, then sessionId (contract §7). */
+const bySeat = (a: { seatIndex: number; sessionId: string }, b: { seatIndex: number; sessionId: string }) =>
+  a.seatIndex - b.seatIndex || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
 
 export interface LockstepFrame {
   frame: number;
@@ -127,6 +139,15 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   private readonly handlers = new Map<string, Registered>();
   private readonly limiters = new Map<string, { rate: RateLimiter; replies: ReplyThrottle }>();
   private lockstepHistory: RingBuffer<LockstepFrame> | undefined;
+  /** Sessions renamed since the last lockstep frame (new → the one before), announced once as `previousSessionId`. */
+  private readonly lockstepRenames = new Map<string, string>();
+  /** When each connection last asked for `frames:since` (performance.now ms). */
+  private readonly lastCatchUp = new WeakMap<Client, number>();
+  /** Set in `recordFrames` rooms: records the replay saved when the room is disposed. */
+  private replay: ReplayRecorder | undefined;
+  private readonly createdAt = Date.now();
+  /** How replays capture a player's game state and step it with the game's rules (the example game sets both). */
+  protected replayRules: ReplayRules = { capture: () => ({}), apply: () => undefined };
   private lastLateLog = -Infinity;
   private listedPrivate = false;
 
@@ -175,7 +196,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.patchRate = null;
     this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT, recordFrames: options.recordFrames ?? false });
     if (this.lockstep) {
-      this.lockstepHistory = new RingBuffer(Math.ceil(LOCKSTEP_HISTORY_SECONDS * this.frameSync.targetFPS) + 1);
+      this.lockstepHistory = new RingBuffer(Math.ceil(config().lockstepHistoryS * this.frameSync.targetFPS) + 1);
     }
     this.onClientMessage("input", inputMessage(this.inputsSchema), (client, seat, msg) => this.acceptInput(client, seat, msg));
     this.onClientMessage("frames:since", FramesSinceMessage, (client, _seat, msg) => this.sendFramesSince(client, msg.frame));
@@ -192,10 +213,13 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
 
   /** Sets up the manager; the tick runs the game step, the sync hook, lockstep and the state patch. */
   protected initFrameSync(cfg: FrameSyncConfig): void {
-    this.frameSync = new FrameSyncManager(cfg);
+    // A recording room keeps its frames in the replay recorder (bounded in bytes as well), not in a second ring.
+    this.frameSync = new FrameSyncManager({ ...cfg, recordFrames: false });
+    if (cfg.recordFrames) this.replay = new ReplayRecorder(this.replayRules, undefined, this.frameSync.currentFrame);
     this.frameSync.onFrameUpdate = (frame, inputs) => this.onFrameUpdate(frame, inputs);
     this.frameSync.onFrameSync = (frame, frameData) => {
       this.onFrameSync(frame, frameData);
+      if (this.replay) this.recordFrame(frameData);
       if (this.lockstep) this.broadcastLockstep(frameData);
       this.broadcastPatch();
     };
@@ -255,6 +279,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.seats.assign(seat, client.sessionId);
     const player = this.createPlayer({ sessionId: client.sessionId, userId: seat.userId, seatIndex: seat.seatIndex });
     this.state.players.set(client.sessionId, player);
+    this.replay?.join(this.frameSync.currentFrame, this.playerRecord(player));
     this.trackLimits(client.sessionId);
     this.sendFrameSync(client, seat);
     this.broadcast("playerJoined", { sessionId: client.sessionId, userId: seat.userId, playerCount: this.state.players.size }, { except: client });
@@ -278,6 +303,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     player.online = true;
     this.state.players.delete(oldSessionId);
     this.state.players.set(client.sessionId, player);
+    this.noteRenamed(oldSessionId, client.sessionId);
     this.frameSync.dropInputs(oldSessionId);
     this.limiters.delete(oldSessionId);
     this.trackLimits(client.sessionId);
@@ -366,6 +392,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.seats.vacate(seat, this.matchmade);
     this.frameSync.dropInputs(sessionId);
     this.limiters.delete(sessionId);
+    const gone = this.state.players.get(sessionId) as SeatedPlayer | undefined;
+    if (gone) this.replay?.leave(this.frameSync.currentFrame, this.playerRecord(gone));
     this.state.players.delete(sessionId);
     void reconnectStore().release(this.matchId, seat.userId);
     this.broadcast("playerLeft", { sessionId, userId: seat.userId, playerCount: this.state.players.size });
@@ -373,14 +401,17 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.afterSeatsChanged();
   }
 
-  onDispose(): void {
+  /** Resolves when the replay (recordFrames rooms) is saved: Colyseus waits for it. */
+  onDispose(): Promise<void> {
     this.stopFrameSync();
+    const saved = this.saveReplay();
     for (const seat of this.seats.heldSeats()) {
       metrics.seatsHeld.dec();
       void reconnectStore().release(this.matchId, seat.userId);
     }
     untrackRoom(this);
     this.log.info({ frames: this.frameSync?.currentFrame, lateTicks: this.frameSync?.stats.lateTicks }, "room disposed");
+    return saved;
   }
 
   /** Direct rooms leave joinOrCreate while full (private, not locked: locked rooms refuse joinById reclaims). */
@@ -503,8 +534,14 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   private broadcastLockstep(frameData: FrameData): void {
     const byClient = new Map(frameData.inputs.map((i) => [i.clientId, i.inputs]));
     const entries: LockstepEntry[] = [];
-    this.state.players.forEach((p) => entries.push({ sessionId: p.sessionId, seatIndex: p.seatIndex, inputs: byClient.get(p.sessionId) ?? null }));
-    entries.sort((a, b) => a.seatIndex - b.seatIndex || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
+    this.state.players.forEach((p: SeatedPlayer) => {
+      const entry: LockstepEntry = { sessionId: p.sessionId, seatIndex: p.seatIndex, inputs: byClient.get(p.sessionId) ?? null };
+      const previous = this.lockstepRenames.get(p.sessionId);
+      if (previous !== undefined) entry.previousSessionId = previous;
+      entries.push(entry);
+    });
+    this.lockstepRenames.clear();
+    entries.sort(bySeat);
     const frame: LockstepFrame = { frame: frameData.frame, timestamp: frameData.timestamp, inputs: entries };
     this.lockstepHistory!.push(frame);
     this.broadcast("lockstepFrame", { frame: frame.frame, inputs: entries });
@@ -513,10 +550,65 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   private sendFramesSince(client: Client, since: number): void {
     const history = this.lockstepHistory;
     if (!history) return this.reject(client, ErrorCodes.NOT_LOCKSTEP, "frames:since needs a room created with lockstep: true");
+    // Each answer can be up to the whole kept window: a client may not ask in a loop.
+    const now = performance.now();
+    if (now - (this.lastCatchUp.get(client) ?? -Infinity) < FRAMES_SINCE_MIN_INTERVAL_MS) {
+      return this.reject(client, ErrorCodes.RATE_LIMITED, `frames:since at most once every ${FRAMES_SINCE_MIN_INTERVAL_MS} ms`);
+    }
+    this.lastCatchUp.set(client, now);
     const oldest = history.first()?.frame ?? this.frameSync.currentFrame;
     if (since + 1 < oldest) {
       return this.reject(client, ErrorCodes.FRAMES_EXPIRED, `frames after ${since} are gone (oldest kept: ${oldest}); resync from state`);
     }
     client.send("lockstepFrames", { frames: history.toArray().filter((f) => f.frame > since) });
+  }
+
+  /** A player moved to a new session (path 2): lockstep announces it once, the replay records it. */
+  private noteRenamed(from: string, to: string): void {
+    if (this.lockstep) {
+      // Two moves within one tick (X → Y → Z) are announced as X → Z: clients never saw Y.
+      const origin = this.lockstepRenames.get(from) ?? from;
+      this.lockstepRenames.delete(from);
+      this.lockstepRenames.set(to, origin);
+    }
+    this.replay?.rename(this.frameSync.currentFrame, from, to);
+  }
+
+  // --- replays (contract §7) ---
+
+  private playerRecord(player: SeatedPlayer): PlayerRecord<object> {
+    return { sessionId: player.sessionId, userId: player.userId, seatIndex: player.seatIndex, ...this.replayRules.capture(player) };
+  }
+
+  /** The frame's merged inputs — the very ones the tick applied — as replay entries. */
+  private recordFrame(frameData: FrameData): void {
+    const entries: ReplayEntry[] = [];
+    for (const input of frameData.inputs) {
+      const player = this.state.players.get(input.clientId) as SeatedPlayer | undefined;
+      if (player) entries.push({ sessionId: input.clientId, seatIndex: player.seatIndex, inputs: input.inputs });
+    }
+    this.replay!.record(frameData.frame, frameData.timestamp, entries.sort(bySeat));
+  }
+
+  /** Builds the replay and stores it. Never rejects: a failure is logged. */
+  private async saveReplay(): Promise<void> {
+    const replay = this.replay;
+    if (!replay) return;
+    this.replay = undefined;
+    try {
+      const present: PlayerRecord<object>[] = [];
+      this.state.players.forEach((p: SeatedPlayer) => present.push(this.playerRecord(p)));
+      const meta = { roomId: this.roomId, matchId: this.matchId, fps: this.frameSync.targetFPS, startedAt: this.createdAt, endedAt: Date.now() };
+      const built = replay.build(meta, present, this.frameSync.currentFrame - 1);
+      if (!built) {
+        this.log.warn({ players: present.length }, "replay not saved: its roster alone exceeds MAX_REPLAY_BYTES");
+        return;
+      }
+      const { roomId, matchId, startedAt, endedAt } = meta;
+      await replayStore().save({ roomId, matchId, startedAt, endedAt, frameCount: built.frameCount }, built.json);
+      this.log.info({ frameCount: built.frameCount, bytes: built.json.length, droppedFrames: replay.droppedFrames }, "replay saved");
+    } catch (err) {
+      this.log.error({ err }, "replay could not be saved");
+    }
   }
 }

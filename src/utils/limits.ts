@@ -36,8 +36,35 @@ export const MAX_CATCHUP_FRAMES = 10;
 
 /** Frames kept by a `recordFrames` room: 30 minutes at 20 fps. The oldest go first. */
 export const MAX_RECORDED_FRAMES = 36_000;
-/** A lockstep room keeps at least this many seconds of frames for `frames:since`. */
+/**
+ * A lockstep room keeps at least this many seconds of frames for `frames:since` (the
+ * contract's promise). It is the default of config LOCKSTEP_HISTORY_S, which tests lower.
+ */
 export const LOCKSTEP_HISTORY_SECONDS = 10;
+/**
+ * A saved replay's JSON (UTF-8 bytes): frames, events and final state together. A longer
+ * match keeps its most recent frames (older ones are folded into the replay's start
+ * snapshot), so this also bounds what a recording room holds in memory. 8 MiB holds the
+ * whole MAX_RECORDED_FRAMES ring for two players sending input every frame (~200 B a
+ * frame), or about 13 minutes of four players moving and attacking every frame.
+ */
+export const MAX_REPLAY_BYTES = 8 * 1024 * 1024;
+/** Without REDIS_URL, replays kept in process memory: at most this many and this many bytes; the oldest go first. */
+export const MAX_MEMORY_REPLAYS = 50;
+export const MAX_MEMORY_REPLAY_BYTES = 64 * 1024 * 1024;
+/**
+ * With REDIS_URL, rows kept in the `mm:replays` listing index (~100 B each). Replays
+ * themselves expire with REPLAY_TTL_S; rows of expired ones are pruned on every save.
+ */
+export const MAX_REDIS_REPLAYS = 10_000;
+/**
+ * A connection may ask `frames:since` at most once in this interval (RATE_LIMITED
+ * otherwise): an answer can hold the whole kept window, and a client needs one per drop.
+ */
+export const FRAMES_SINCE_MIN_INTERVAL_MS = 250;
+/** `GET /replays` lists this many by default, and at most REPLAY_LIST_MAX (`?limit=`). */
+export const REPLAY_LIST_DEFAULT = 20;
+export const REPLAY_LIST_MAX = 100;
 
 /** Input payload shape bounds: keys per object, key length, nesting depth, array length, string length. */
 export const MAX_INPUT_KEYS = 16;

@@ -7,8 +7,10 @@ export const Player = schema(
     userId: t.string(),
     seatIndex: t.int16().default(-1),
     online: t.boolean().default(true),
-    x: t.number().default(0),
-    y: t.number().default(0),
+    // float64, not number: Schema's "number" sends a fraction as float32 when that is within
+    // 1e-4, and a lockstep client resyncing from state must get the server's exact position.
+    x: t.float64().default(0),
+    y: t.float64().default(0),
     attacking: t.boolean().default(false),
   },
   "Player",
