@@ -117,6 +117,17 @@ const CreateOptions = z.looseObject({
 });
 export type FrameSyncCreateOptions = z.infer<typeof CreateOptions>;
 
+/** The part of ws' underlying net.Socket that corkClients uses. */
+interface NetSocketLike {
+  destroyed: boolean;
+  cork(): void;
+  uncork(): void;
+}
+
+function uncorkAll(sockets: NetSocketLike[]): void {
+  for (const socket of sockets) socket.uncork();
+}
+
 const PROTOCOL_CODE_MASK = 0x3f;
 const PROTOCOL = { JOIN_ROOM: 10, ERROR: 11, LEAVE_ROOM: 12, ROOM_DATA: 13, PING: 9 } as const;
 
@@ -216,7 +227,10 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     // A recording room keeps its frames in the replay recorder (bounded in bytes as well), not in a second ring.
     this.frameSync = new FrameSyncManager({ ...cfg, recordFrames: false });
     if (cfg.recordFrames) this.replay = new ReplayRecorder(this.replayRules, undefined, this.frameSync.currentFrame);
-    this.frameSync.onFrameUpdate = (frame, inputs) => this.onFrameUpdate(frame, inputs);
+    this.frameSync.onFrameUpdate = (frame, inputs) => {
+      this.corkClients();
+      this.onFrameUpdate(frame, inputs);
+    };
     this.frameSync.onFrameSync = (frame, frameData) => {
       this.onFrameSync(frame, frameData);
       if (this.replay) this.recordFrame(frameData);
@@ -229,6 +243,24 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
       this.lastLateLog = now;
       this.log.warn({ frame, latenessMs: +latenessMs.toFixed(2), runMs: +runMs.toFixed(2), lateTicks: this.frameSync.stats.lateTicks }, "late tick");
     };
+  }
+
+  /**
+   * Holds each client's TCP writes for the rest of this tick, so its playerAction
+   * broadcasts and the patch leave in one writev instead of one syscall each
+   * (measured: with 4-player rooms, per-message writes were ~30% of the server's
+   * CPU; see bench/). The WebSocket messages and their order are unchanged. The
+   * uncork runs on process.nextTick, after the tick, even if the game step throws.
+   */
+  private corkClients(): void {
+    const corked: NetSocketLike[] = [];
+    for (const client of this.clients) {
+      const socket = (client as unknown as { ref?: { _socket?: NetSocketLike } }).ref?._socket;
+      if (!socket || socket.destroyed) continue;
+      socket.cork();
+      corked.push(socket);
+    }
+    if (corked.length) process.nextTick(uncorkAll, corked);
   }
 
   protected startFrameSync(): void {
