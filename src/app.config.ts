@@ -14,6 +14,9 @@ import { MAX_MESSAGE_BYTES, PING_INTERVAL_MS, PING_MAX_RETRIES } from "./utils/l
 import { initReconnectStore } from "./utils/reconnectStore.ts";
 import { initReplayStore } from "./utils/replays.ts";
 import { createRedis } from "./utils/redis.ts";
+import { ConnectionGuard } from "./utils/connectionGuard.ts";
+import { colyseusLogger } from "./utils/logger.ts";
+import { republishAfterRedisOutages } from "./utils/redisRecovery.ts";
 
 export function createGameServer(cfg: Readonly<Config>): Server {
   const redis = cfg.redisUrl ? createRedis(cfg.redisUrl, "store") : undefined;
@@ -25,14 +28,18 @@ export function createGameServer(cfg: Readonly<Config>): Server {
     pingInterval: PING_INTERVAL_MS,
     pingMaxRetries: PING_MAX_RETRIES,
   });
+  new ConnectionGuard(cfg.maxPendingConnectionsPerIp).attach(transport);
+  if (cfg.redisUrl) republishAfterRedisOutages();
 
   const server = new Server({
     transport,
-    presence: cfg.redisUrl ? new RedisPresence(cfg.redisUrl) : new LocalPresence(),
-    driver: cfg.redisUrl ? new RedisDriver(cfg.redisUrl) : new LocalDriver(),
+    // Presence and driver get the same bounded connections as ours (timeouts, fail fast, retry forever).
+    presence: cfg.redisUrl ? new RedisPresence(createRedis(cfg.redisUrl, "presence")) : new LocalPresence(),
+    driver: cfg.redisUrl ? new RedisDriver(createRedis(cfg.redisUrl, "driver")) : new LocalDriver(),
     publicAddress: cfg.publicAddress,
     gracefullyShutdown: false, // index.ts owns the signals
     greet: false,
+    logger: colyseusLogger,
     express: (app) =>
       mountRoutes(app, cfg, () => ({
         processId: matchMaker.processId,

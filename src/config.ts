@@ -4,7 +4,7 @@
  * with its name in the message.
  */
 import { z } from "zod";
-import { LOCKSTEP_HISTORY_SECONDS } from "./utils/limits.ts";
+import { LOCKSTEP_HISTORY_SECONDS, MAX_PENDING_CONNECTIONS_PER_IP } from "./utils/limits.ts";
 
 /** Only used outside production, so `npm start` works with no setup. */
 const DEV_JWT_SECRET = "framesync-dev-secret-do-not-use-in-production";
@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: int(0, 3600 * 1000).default(10_000),
   /** Lifetime of tokens minted by the dev-only `POST /auth/dev-token`. */
   DEV_TOKEN_TTL_S: int(60, 7 * 24 * 3600).default(24 * 3600),
+  /** Per-IP cap on connections not yet in a room (limits.ts MAX_PENDING_CONNECTIONS_PER_IP); 0 turns it off. */
+  MAX_PENDING_CONNECTIONS_PER_IP: int(0, 1_000_000).default(MAX_PENDING_CONNECTIONS_PER_IP),
 });
 
 export interface Config {
@@ -44,6 +46,7 @@ export interface Config {
   lockstepHistoryS: number;
   shutdownDrainMs: number;
   devTokenTtlS: number;
+  maxPendingConnectionsPerIp: number;
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     lockstepHistoryS: e.LOCKSTEP_HISTORY_S,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     devTokenTtlS: e.DEV_TOKEN_TTL_S,
+    maxPendingConnectionsPerIp: e.MAX_PENDING_CONNECTIONS_PER_IP,
   });
 }
 

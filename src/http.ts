@@ -7,14 +7,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import express, { type Application } from "express";
-import { matchMaker } from "@colyseus/core";
+import { ServerError, matchMaker } from "@colyseus/core";
 import { z } from "zod";
 import type { Config } from "./config.ts";
 import { describeZodError } from "./protocol.ts";
 import { signAccessToken } from "./utils/auth.ts";
 import { replayStore } from "./utils/replays.ts";
-import { JOIN_FORBIDDEN, JOIN_NOT_FOUND, REPLAY_LIST_DEFAULT, REPLAY_LIST_MAX } from "./utils/limits.ts";
-import { registry } from "./utils/metrics.ts";
+import { JOIN_FORBIDDEN, JOIN_NOT_FOUND, JOIN_UNAVAILABLE, REPLAY_LIST_DEFAULT, REPLAY_LIST_MAX } from "./utils/limits.ts";
+import { metrics, registry } from "./utils/metrics.ts";
+import { isRedisConnectionError, redisDown } from "./utils/redis.ts";
+import { isShuttingDown } from "./shutdown.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PUBLIC_DIR = path.join(here, "public");
@@ -63,8 +65,10 @@ const DevTokenRequest = z.strictObject({
 export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () => Record<string, unknown>): void {
   app.disable("x-powered-by");
 
+  // While draining after SIGTERM the answer is 503, so a load balancer sends no new players here.
   app.get("/health", (_req, res) => {
-    res.json({ status: "ok", ...health() });
+    if (isShuttingDown()) res.status(503).json({ status: "draining", ...health() });
+    else res.json({ status: "ok", ...health() });
   });
 
   app.get("/metrics", async (_req, res) => {
@@ -122,20 +126,31 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
   });
 }
 
+const REDIS_UNAVAILABLE = "matchmaking is unavailable while Redis is unreachable; retry shortly";
+
 /**
  * Colyseus answers a joinById for a missing room with 522 and for a locked one with
  * 522 too; the contract's clients expect 404 (no such room) and 403 (not allowed).
+ * Every matchmaking call reads Redis (with REDIS_URL): while it is unreachable the
+ * answer is 503 at once instead of a timeout or a bare "Command timed out".
  */
 export function translateMatchmakeErrors(): void {
   const controller = matchMaker.controller;
   const invoke = controller.invokeMethod.bind(controller);
   controller.invokeMethod = async (...args: Parameters<typeof invoke>) => {
+    if (redisDown()) {
+      metrics.redisErrors.inc({ op: "matchmake" });
+      throw new ServerError(JOIN_UNAVAILABLE, REDIS_UNAVAILABLE);
+    }
     try {
       return await invoke(...args);
     } catch (err) {
       const e = err as { code?: number; message?: string };
       if (e.code === 522) {
         e.code = /locked/.test(e.message ?? "") ? JOIN_FORBIDDEN : JOIN_NOT_FOUND;
+      } else if (isRedisConnectionError(err)) {
+        metrics.redisErrors.inc({ op: "matchmake" });
+        throw new ServerError(JOIN_UNAVAILABLE, REDIS_UNAVAILABLE);
       }
       throw err;
     }

@@ -13,8 +13,11 @@ import {
   MAX_STRING_CHARS,
 } from "./utils/limits.ts";
 
-/** Keys that could reach an object's prototype; they are dropped from every payload. */
-const POLLUTING_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+/**
+ * Keys that could reach an object's prototype; they are dropped from every payload.
+ * msgpackr already decodes a `__proto__` key as `__proto_`, so that spelling goes too.
+ */
+const POLLUTING_KEYS = new Set(["__proto__", "__proto_", "constructor", "prototype"]);
 
 export class PayloadError extends Error {
   constructor(readonly field: string, reason: string) {
@@ -54,6 +57,21 @@ export function sanitize(value: unknown, path = "", depth = 0): unknown {
     return out;
   }
   throw new PayloadError(path, `unsupported value type ${typeof value}`);
+}
+
+/**
+ * Create/join options as plain own data. Colyseus merges the client's JSON over an
+ * object with plain assignment, so a `"__proto__"` key becomes the options' prototype;
+ * a schema would then read fields from it unchecked. Only own keys survive here,
+ * prototype keys dropped; anything but an object is no options at all.
+ */
+export function ownOptions(raw: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return out;
+  for (const key of Object.keys(raw)) {
+    if (!POLLUTING_KEYS.has(key)) out[key] = (raw as Record<string, unknown>)[key];
+  }
+  return out;
 }
 
 /** The first zod issue as "field: reason". */

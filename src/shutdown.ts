@@ -10,6 +10,7 @@ import { logger } from "./utils/logger.ts";
 const CLOSE_GRACE_MS = 3_000;
 
 export async function shutdownGracefully(server: Server, drainMs: number): Promise<void> {
+  shuttingDown = true;
   setDrainDeadline(drainMs);
   const done = server.gracefullyShutdown(false);
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, drainMs + CLOSE_GRACE_MS).unref());
@@ -19,6 +20,12 @@ export async function shutdownGracefully(server: Server, drainMs: number): Promi
 }
 
 let drainDeadlineMs = 0;
+let shuttingDown = false;
+
+/** True from the shutdown signal on (/health answers 503 "draining"). */
+export function isShuttingDown(): boolean {
+  return shuttingDown;
+}
 
 function setDrainDeadline(ms: number): void {
   drainDeadlineMs = ms;

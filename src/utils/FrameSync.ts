@@ -4,7 +4,7 @@
  * message path, seats, reconnection and lockstep broadcast. Game rooms extend
  * FrameSyncRoom and implement onFrameUpdate (and optionally onFrameSync).
  */
-import { ClientState, Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { ClientState, Protocol, Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
 import { decode, type Schema, type MapSchema } from "@colyseus/schema";
 import { unpack } from "msgpackr";
 import { z } from "zod";
@@ -18,12 +18,14 @@ import {
   PayloadError,
   describeZodError,
   inputMessage,
+  ownOptions,
   sanitize,
 } from "../protocol.ts";
 import { identityForJoin, verifySeatGrants, type Identity, type SeatGrant } from "./auth.ts";
 import {
   CLOSE_ABUSE,
   CLOSE_REPLACED,
+  CLOSE_SERVER_SHUTDOWN,
   CONNECTION_SLOTS_PER_SEAT,
   DEFAULT_ROOM_CAPACITY,
   ErrorCodes,
@@ -49,6 +51,7 @@ import { SeatBook, type Seat } from "./seats.ts";
 import type { PlayerRecord, ReplayEntry } from "../game/replay.ts";
 import { ReplayRecorder, type ReplayRules } from "./replayRecorder.ts";
 import { replayStore } from "./replays.ts";
+import { drainDeadline } from "../shutdown.ts";
 
 export { FrameSyncManager, RingBuffer, realClock } from "./FrameSyncManager.ts";
 export type { ClientInput, FrameData, FrameSyncConfig, TickClock, TickStats } from "./FrameSyncManager.ts";
@@ -129,7 +132,14 @@ function uncorkAll(sockets: NetSocketLike[]): void {
 }
 
 const PROTOCOL_CODE_MASK = 0x3f;
-const PROTOCOL = { JOIN_ROOM: 10, ERROR: 11, LEAVE_ROOM: 12, ROOM_DATA: 13, PING: 9 } as const;
+
+/** A decoded message type for an error message: whatever it is, a short string (`undefined` included). */
+function describeType(type: unknown): string {
+  const text = typeof type === "string" ? JSON.stringify(type) : String(type);
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+/** Colyseus' frame kinds (the SDK's `room.ping()` sends PING = 18 in 0.18, not 9 as before). */
+const PROTOCOL = Protocol;
 
 /** Colyseus' own message path, which this room wraps (see `_onMessage`). */
 const colyseusOnMessage = (Room.prototype as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage;
@@ -185,13 +195,17 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   }
 
   onCreate(rawOptions: unknown): void {
-    const parsed = CreateOptions.safeParse(rawOptions ?? {});
-    if (!parsed.success) throw new ServerError(400, `invalid create options: ${describeZodError(parsed.error)}`);
+    const parsed = CreateOptions.safeParse(ownOptions(rawOptions));
+    if (!parsed.success) this.refuse(400, `invalid create options: ${describeZodError(parsed.error)}`);
     const options = (this.createOptions = parsed.data);
     this.lockstep = options.lockstep ?? false;
     if (options.seats) {
-      if (!options.matchId) throw new ServerError(JOIN_FORBIDDEN, "seats need a matchId");
-      verifySeatGrants(options.matchId, options.seats as SeatGrant[], options.seatsSig);
+      if (!options.matchId) this.refuse(JOIN_FORBIDDEN, "seats need a matchId");
+      try {
+        verifySeatGrants(options.matchId!, options.seats as SeatGrant[], options.seatsSig);
+      } catch (err) {
+        this.refuse(JOIN_FORBIDDEN, (err as Error).message);
+      }
       this.matchmade = true;
       this.seats = new SeatBook(options.seats as SeatGrant[]);
     }
@@ -281,7 +295,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   async onJoin(client: Client, rawOptions: unknown): Promise<void> {
     // A server-side join skips onAuth; the token is still required.
     const identity = (client.auth as Identity | undefined) ?? identityForJoin(rawOptions);
-    const parsed = GameJoinOptions.safeParse(rawOptions ?? {});
+    const parsed = GameJoinOptions.safeParse(ownOptions(rawOptions));
     if (!parsed.success) this.refuse(400, `invalid join options: ${describeZodError(parsed.error)}`);
     const options = parsed.data!;
     if (options.matchId !== undefined && options.matchId !== this.matchId) this.refuse(JOIN_FORBIDDEN, "wrong matchId for this room");
@@ -446,6 +460,29 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     return saved;
   }
 
+  /**
+   * SIGTERM (contract §8). Colyseus has already locked the room and refuses new
+   * matchmaking; the match keeps ticking, its players get `serverShutdown { deadlineMs }`,
+   * the room closes as soon as the last player leaves, and whoever is still in at the
+   * drain deadline is closed with 4001. A room with nobody connected closes at once.
+   */
+  onBeforeShutdown(): void {
+    const deadlineMs = drainDeadline();
+    if (deadlineMs <= 0 || this.clients.length === 0) return this.closeForShutdown();
+    this.allowAutoDispose();
+    this.broadcast("serverShutdown", { deadlineMs });
+    this.log.info({ deadlineMs, clients: this.clients.length }, "server shutting down: the match runs on until the drain deadline");
+    this.clock.setTimeout(() => this.closeForShutdown(), deadlineMs);
+  }
+
+  private closeForShutdown(): void {
+    if (this.clients.length > 0) {
+      metrics.clientsClosed.inc({ code: String(CLOSE_SERVER_SHUTDOWN) }, this.clients.length);
+      this.log.info({ clients: this.clients.length, frame: this.frameSync.currentFrame }, "drain deadline: closing the remaining players with 4001");
+    }
+    this.disconnect(CLOSE_SERVER_SHUTDOWN).catch(() => {});
+  }
+
   /** Direct rooms leave joinOrCreate while full (private, not locked: locked rooms refuse joinById reclaims). */
   private afterSeatsChanged(): void {
     if (this.matchmade) {
@@ -518,7 +555,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
       return this.reject(client, ErrorCodes.INVALID_MESSAGE, "message could not be decoded");
     }
     const handler = typeof type === "string" ? this.handlers.get(type) : undefined;
-    if (!handler) return this.reject(client, ErrorCodes.UNKNOWN_MESSAGE, `unknown message type ${JSON.stringify(type).slice(0, 64)}`);
+    if (!handler) return this.reject(client, ErrorCodes.UNKNOWN_MESSAGE, `unknown message type ${describeType(type)}`);
 
     let clean: unknown;
     try {
@@ -529,7 +566,13 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     }
     const parsed = handler.schema.safeParse(clean);
     if (!parsed.success) return this.reject(client, ErrorCodes.INVALID_MESSAGE, `${type}: ${describeZodError(parsed.error)}`);
-    handler.handle(client, seat, parsed.data);
+    try {
+      handler.handle(client, seat, parsed.data);
+    } catch (err) {
+      // A bug in a handler, not a client fault: logged with its stack, and the room goes on.
+      metrics.processFaults.inc({ kind: "handler" });
+      this.log.error({ err, sessionId: client.sessionId, type, frame: this.frameSync.currentFrame }, "message handler failed");
+    }
   };
 
   private trackLimits(sessionId: string): void {

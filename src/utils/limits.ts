@@ -71,7 +71,8 @@ export const MAX_INPUT_KEYS = 16;
 export const MAX_KEY_CHARS = 32;
 export const MAX_INPUT_DEPTH = 4;
 export const MAX_ARRAY_ITEMS = 16;
-export const MAX_STRING_CHARS = 256;
+/** Any string in a payload. Above MAX_CHAT_CHARS (plus room for whitespace that trimming removes), so chat is judged by its own rule. */
+export const MAX_STRING_CHARS = 1024;
 
 /** Players in a room that the matchmaker did not make (`joinOrCreate("game_room")`). */
 export const DEFAULT_ROOM_CAPACITY = 16;
@@ -96,6 +97,32 @@ export const RECLAIM_RACE_GUARD_MS = 2_000;
 export const PING_INTERVAL_MS = 3_000;
 export const PING_MAX_RETRIES = 2;
 
+/**
+ * Outbound bytes the server may hold queued for one WebSocket (its `bufferedAmount`,
+ * i.e. beyond what the kernel already took). A client that stops reading — a frozen
+ * tab, a hostile bot — would otherwise make the server buffer every patch, action and
+ * frames:since answer for it, without bound. Past this it is closed with
+ * CLOSE_SLOW_CONSUMER: at 20 fps a healthy client's queue stays under a few KB.
+ */
+export const MAX_OUTBOUND_BUFFER_BYTES = 512 * 1024;
+/** How often every socket's outbound queue is checked against MAX_OUTBOUND_BUFFER_BYTES. */
+export const OUTBOUND_CHECK_INTERVAL_MS = 250;
+/**
+ * A socket closed for its outbound queue gets this long to take the close frame
+ * (it sits behind the queue) before the socket is destroyed and the queue freed.
+ */
+export const SLOW_CONSUMER_CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Concurrent connections one IP may hold that are not (yet) a client of a room:
+ * plain HTTP, WebSocket handshakes, sockets waiting to join or never sending a byte.
+ * A joined player no longer counts, so many players behind one NAT are fine; a single
+ * host opening sockets it never uses is refused past this. Behind a reverse proxy every
+ * connection comes from the proxy's IP: raise or disable it there (config
+ * MAX_PENDING_CONNECTIONS_PER_IP, 0 = off) and let the proxy limit per client.
+ */
+export const MAX_PENDING_CONNECTIONS_PER_IP = 64;
+
 /** `error.code` values sent to clients. */
 export const ErrorCodes = {
   INVALID_MESSAGE: "INVALID_MESSAGE",
@@ -112,8 +139,16 @@ export const CLOSE_CONSENTED = 4000;
 export const CLOSE_SERVER_SHUTDOWN = 4001;
 export const CLOSE_ABUSE = 4002;
 export const CLOSE_REPLACED = 4100;
+/**
+ * Closed because the client stopped reading (outbound queue over MAX_OUTBOUND_BUFFER_BYTES).
+ * Not abuse — a phone on a stalled network looks the same — so it is Colyseus'
+ * MAY_TRY_RECONNECT: the SDK reconnects by itself and the seat is held as for any drop.
+ */
+export const CLOSE_SLOW_CONSUMER = 4010;
 
 /** Join refusal codes (contract §2, §6). */
 export const JOIN_UNAUTHORIZED = 401;
 export const JOIN_FORBIDDEN = 403;
 export const JOIN_NOT_FOUND = 404;
+/** The process takes no joins right now: it is shutting down (Colyseus' own answer) or Redis is unreachable. Retry later or elsewhere. */
+export const JOIN_UNAVAILABLE = 503;

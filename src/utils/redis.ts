@@ -24,22 +24,59 @@ export function redisOptions(): RedisOptions {
 }
 
 const clients = new Set<Redis>();
+const recoveryListeners = new Set<() => void>();
 
 /** A client for `url` (its database part, e.g. `/11`, is honoured). `name` appears in logs. */
 export function createRedis(url: string, name: string, extra: RedisOptions = {}): Redis {
   const redis = new Redis(url, { ...redisOptions(), connectionName: `framesync:${name}`, ...extra });
   let down = false;
-  redis.on("error", (err) => {
-    if (!down) logger.warn({ redis: name, err: err.message }, "redis connection error");
+  const markDown = (err?: Error) => {
+    if (!down) logger.warn({ redis: name, err: err?.message ?? "connection closed" }, "redis connection lost; retrying in the background");
     down = true;
+    updateRedisUp();
+  };
+  redis.on("error", (err) => {
+    metrics.redisErrors.inc({ op: "connection" });
+    markDown(err);
+  });
+  redis.on("close", () => {
+    if (clients.has(redis)) markDown();
   });
   redis.on("ready", () => {
-    if (down) logger.info({ redis: name }, "redis connection restored");
+    updateRedisUp();
+    if (!down) return;
     down = false;
+    logger.info({ redis: name }, "redis connection restored");
+    for (const listener of recoveryListeners) listener();
   });
   clients.add(redis);
   return redis;
 }
+
+/** True while a connection this module made is not ready (never true without REDIS_URL). */
+export function redisDown(): boolean {
+  for (const c of clients) if (c.status !== "ready") return true;
+  return false;
+}
+
+/** Errors ioredis gives for a command that could not reach Redis. */
+export function isRedisConnectionError(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
+  return /Command timed out|Reached the max retries per request|Connection is closed|enableOfflineQueue|ECONNREFUSED/i.test(message);
+}
+
+function updateRedisUp(): void {
+  metrics.redisUp.set(clients.size > 0 && !redisDown() ? 1 : 0);
+}
+
+/**
+ * Calls `listener` whenever a connection comes back after an outage, e.g. to write
+ * again what a Redis restarted without persistence has lost.
+ */
+export function onRedisRecovered(listener: () => void): void {
+  recoveryListeners.add(listener);
+}
+
 
 /** Runs a Redis operation; on failure logs, counts under `op` and returns `fallback` instead of throwing. */
 export async function tryRedis<T>(op: string, fallback: T, fn: () => Promise<T>): Promise<T> {
@@ -54,6 +91,8 @@ export async function tryRedis<T>(op: string, fallback: T, fn: () => Promise<T>)
 
 /** Closes every client this module made (shutdown, tests). */
 export async function closeAllRedis(): Promise<void> {
-  await Promise.all([...clients].map((c) => c.quit().catch(() => c.disconnect())));
+  const closing = [...clients];
   clients.clear();
+  recoveryListeners.clear();
+  await Promise.all(closing.map((c) => (c.status === "end" ? undefined : c.quit().catch(() => c.disconnect()))));
 }
