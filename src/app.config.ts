@@ -10,6 +10,9 @@ import { WebSocketTransport } from "@colyseus/ws-transport";
 import type { Config } from "./config.ts";
 import { mountRoutes, translateMatchmakeErrors } from "./http.ts";
 import { GameRoomExample } from "./rooms/GameRoomExample.ts";
+import { MatchmakerRoom } from "./rooms/MatchmakerRoom.ts";
+import { LOBBY_HOME_OPTION, MATCHMAKER_ROOM, keepLobbiesLocal, selectProcessForRoom } from "./matchmaking/lobby.ts";
+import { initMatchmaking } from "./matchmaking/matchmaker.ts";
 import { MAX_MESSAGE_BYTES, PING_INTERVAL_MS, PING_MAX_RETRIES } from "./utils/limits.ts";
 import { initReconnectStore } from "./utils/reconnectStore.ts";
 import { initReplayStore } from "./utils/replays.ts";
@@ -22,6 +25,7 @@ export function createGameServer(cfg: Readonly<Config>): Server {
   const redis = cfg.redisUrl ? createRedis(cfg.redisUrl, "store") : undefined;
   initReconnectStore(redis);
   initReplayStore(redis, cfg.replayTtlS);
+  initMatchmaking(redis);
 
   const transport = new WebSocketTransport({
     maxPayload: MAX_MESSAGE_BYTES,
@@ -37,6 +41,7 @@ export function createGameServer(cfg: Readonly<Config>): Server {
     presence: cfg.redisUrl ? new RedisPresence(createRedis(cfg.redisUrl, "presence")) : new LocalPresence(),
     driver: cfg.redisUrl ? new RedisDriver(createRedis(cfg.redisUrl, "driver")) : new LocalDriver(),
     publicAddress: cfg.publicAddress,
+    selectProcessIdToCreateRoom: selectProcessForRoom,
     gracefullyShutdown: false, // index.ts owns the signals
     greet: false,
     logger: colyseusLogger,
@@ -50,6 +55,9 @@ export function createGameServer(cfg: Readonly<Config>): Server {
   // No registration options: Colyseus would merge them over the client's and the
   // matchmaker's. The defaults ({ fps: 20, recordFrames: false }) live in onCreate.
   server.define("game_room", GameRoomExample);
+  // One matchmaker room per process, reached by the clients of that process (see matchmaking/lobby.ts).
+  server.define(MATCHMAKER_ROOM, MatchmakerRoom).filterBy([LOBBY_HOME_OPTION]);
+  keepLobbiesLocal();
   translateMatchmakeErrors();
   return server;
 }

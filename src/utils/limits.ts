@@ -152,3 +152,55 @@ export const JOIN_FORBIDDEN = 403;
 export const JOIN_NOT_FOUND = 404;
 /** The process takes no joins right now: it is shutting down (Colyseus' own answer) or Redis is unreachable. Retry later or elsewhere. */
 export const JOIN_UNAVAILABLE = 503;
+
+// --- Matchmaker (contract §4) ---
+
+/** Characters in a party code. */
+export const PARTY_CODE_LENGTH = 6;
+/** Fresh codes tried when a new party's code is already taken (≈1 in 10^8 per try while under a million parties). */
+export const PARTY_CODE_ATTEMPTS = 5;
+/**
+ * Failed `party:join` attempts a connection may make per window; past that its joins
+ * are refused with RATE_LIMITED, so guessing codes takes years, not minutes.
+ */
+export const PARTY_JOIN_FAILURES_MAX = 10;
+export const PARTY_JOIN_FAILURE_WINDOW_MS = 60_000;
+/** `modeId`, `region` and `gameRoomName`: letters, digits, `_` and `-` up to this length (they become Redis key parts). */
+export const MAX_QUEUE_CRITERION_CHARS = 64;
+/** A party member's display name (`user.name`). */
+export const MAX_PARTY_NAME_CHARS = 32;
+/**
+ * Tickets, parties and a user's "busy" marker expire after this long unless the
+ * process holding the player refreshes them, so a crashed process never leaves
+ * ghosts that get seated in a match.
+ */
+export const MATCH_RECORD_TTL_MS = 120_000;
+/** How often a matchmaker room refreshes the records of the players it holds. */
+export const MATCH_RECORD_REFRESH_MS = 30_000;
+
+/** `code` values of `match:error` / `party:error` (besides ErrorCodes' INVALID_MESSAGE, UNKNOWN_MESSAGE, RATE_LIMITED). */
+export const MatchErrorCodes = {
+  /** playersPerMatch missing or outside PLAYERS_PER_MATCH_MIN..MAX. */
+  BAD_PLAYERS_PER_MATCH: "BAD_PLAYERS_PER_MATCH",
+  /** The user already has a ticket in a queue (from any connection). */
+  ALREADY_QUEUED: "ALREADY_QUEUED",
+  /** The user is already in a party (from any connection). */
+  ALREADY_IN_PARTY: "ALREADY_IN_PARTY",
+  /** gameRoomName is not a frame-sync room type this server defines. */
+  UNKNOWN_GAME_ROOM: "UNKNOWN_GAME_ROOM",
+  /** No open party has that code. */
+  PARTY_NOT_FOUND: "PARTY_NOT_FOUND",
+  /** The party already has playersPerMatch members. */
+  PARTY_FULL: "PARTY_FULL",
+  /** party:leave or party:start from a connection that is in no party. */
+  NOT_IN_PARTY: "NOT_IN_PARTY",
+  /** party:start by a member who is not the leader. */
+  NOT_LEADER: "NOT_LEADER",
+  /** party:start before the party has playersPerMatch members. */
+  PARTY_NOT_FULL: "PARTY_NOT_FULL",
+  /** The game room for a formed match could not be created; the players are free to queue again. */
+  MATCH_FAILED: "MATCH_FAILED",
+  /** The matchmaking store (Redis) did not answer; nothing changed, try again. */
+  MATCHMAKER_UNAVAILABLE: "MATCHMAKER_UNAVAILABLE",
+} as const;
+export type MatchErrorCode = (typeof MatchErrorCodes)[keyof typeof MatchErrorCodes];

@@ -1,0 +1,489 @@
+/**
+ * `matchmaker_room` (contract §4): queues (`match:find` / `match:cancel`) and parties
+ * with codes (`party:create/join/leave/start`). The room only adapts sockets to the
+ * store (../matchmaking/): every state change is one atomic store call, so several
+ * processes can serve players from one set of queues and parties.
+ *
+ * Each connection's operations run one after another in its own lane, so a player's
+ * `match:cancel` can never overtake its `match:find`, and leaving cancels whatever the
+ * player's last operation left behind. The rate limiter bounds how much a lane can hold.
+ */
+import { randomUUID } from "node:crypto";
+import { ClientState, Room, type AuthContext, type Client } from "@colyseus/core";
+import { decode } from "@colyseus/schema";
+import { unpack } from "msgpackr";
+import type { z } from "zod";
+import { PayloadError, describeZodError, sanitize } from "../protocol.ts";
+import { identityForJoin, type Identity } from "../utils/auth.ts";
+import {
+  CLOSE_ABUSE,
+  ErrorCodes,
+  JOIN_UNAUTHORIZED,
+  MATCH_RECORD_REFRESH_MS,
+  MatchErrorCodes,
+  PARTY_CODE_ATTEMPTS,
+  PARTY_JOIN_FAILURES_MAX,
+  PARTY_JOIN_FAILURE_WINDOW_MS,
+} from "../utils/limits.ts";
+import { logger, type Logger } from "../utils/logger.ts";
+import { metrics, trackRoom, untrackRoom } from "../utils/metrics.ts";
+import { RateLimiter, ReplyThrottle } from "../utils/rateLimit.ts";
+import {
+  countWaiting,
+  deliver,
+  isFrameSyncRoomName,
+  lobbyChannel,
+  matchStore,
+  startMatch,
+  type Delivery,
+} from "../matchmaking/matchmaker.ts";
+import {
+  MatchCancel,
+  MatchFind,
+  PartyCreate,
+  PartyJoin,
+  PartyLeave,
+  PartyStart,
+  criteriaOf,
+  queueKeyOf,
+  validationCode,
+  type ErrorReply,
+  type MatchQueued,
+  type PartyView,
+} from "../matchmaking/messages.ts";
+import { newPartyCode, normalizePartyCode } from "../matchmaking/partyCode.ts";
+import { holderKind, partyHolder, ticketHolder, type EnqueueResult, type Holder, type Party, type PartyMember, type QueueCriteria } from "../matchmaking/store.ts";
+
+/** Colyseus frame kinds this room handles itself (shared-types' Protocol; the low 5 bits of byte 0). */
+const FRAME_KIND_MASK = 0x1f;
+const FRAME = { JOIN_ROOM: 10, LEAVE_ROOM: 12, ROOM_DATA: 13, PING: 18 } as const;
+
+/** Colyseus' own message path; join acknowledgement, ping and leave still go through it. */
+const colyseusOnMessage = (Room.prototype as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage;
+
+type ErrorChannel = "match:error" | "party:error";
+/** Codes sent on `match:error` / `party:error`: the matchmaker's own plus the generic message faults. */
+type ReplyCode = (typeof MatchErrorCodes)[keyof typeof MatchErrorCodes] | (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+interface LobbySession {
+  client: Client;
+  identity: Identity;
+  rate: RateLimiter;
+  replies: ReplyThrottle;
+  /** The end of this connection's operation lane. */
+  lane: Promise<void>;
+  /** Set from before the store call until the ticket is matched, cancelled or refused. */
+  ticket?: { ticketId: string; queueKey: string; counted: boolean };
+  party?: { partyId: string; partyCode: string };
+  joinFailures: { count: number; since: number };
+  left: boolean;
+}
+
+interface Handler<T> {
+  schema: z.ZodType<T>;
+  errors: ErrorChannel;
+  handle: (session: LobbySession, msg: T) => Promise<void>;
+}
+
+/** A client fault to report on the message's error channel; thrown inside a handler, caught by the lane. */
+class Refusal extends Error {
+  constructor(readonly code: ReplyCode, message: string) {
+    super(message);
+  }
+}
+
+const BUSY_CODE = { ticket: MatchErrorCodes.ALREADY_QUEUED, party: MatchErrorCodes.ALREADY_IN_PARTY } as const;
+const BUSY_MESSAGE = {
+  ticket: "you are already waiting in a queue: match:cancel first",
+  party: "you are already in a party: party:leave first",
+} as const;
+
+function refuseBusy(holder: Holder): never {
+  const kind = holderKind(holder);
+  throw new Refusal(BUSY_CODE[kind], BUSY_MESSAGE[kind]);
+}
+
+/** This connection already waits in a queue or sits in a party (the store checks the user across connections). */
+function refuseIfHeld(session: LobbySession): void {
+  if (session.ticket) refuseBusy(ticketHolder(session.ticket.ticketId));
+  if (session.party) refuseBusy(partyHolder(session.party.partyId));
+}
+
+function viewOf(party: Party): PartyView {
+  return {
+    partyId: party.partyId,
+    partyCode: party.partyCode,
+    leaderUserId: party.leaderUserId,
+    members: party.members.map((m) => (m.name === undefined ? { userId: m.userId } : { userId: m.userId, name: m.name })),
+    playersPerMatch: party.criteria.playersPerMatch,
+    modeId: party.criteria.modeId,
+    region: party.criteria.region,
+    gameRoomName: party.criteria.gameRoomName,
+  };
+}
+
+export class MatchmakerRoom extends Room {
+  private readonly sessions = new Map<string, LobbySession>();
+  private readonly handlers = new Map<string, Handler<any>>();
+  private log: Logger = logger;
+
+  /** Token check before a seat is reserved (contract §2): 401 naming the fault. */
+  static async onAuth(token: string, options: unknown, _context: AuthContext): Promise<Identity> {
+    try {
+      return identityForJoin(options, token);
+    } catch (err) {
+      metrics.joinsRefused.inc({ code: String((err as { code?: number }).code ?? JOIN_UNAUTHORIZED) });
+      throw err;
+    }
+  }
+
+  async onCreate(): Promise<void> {
+    this.log = logger.child({ roomId: this.roomId, room: this.roomName });
+    trackRoom(this);
+    (this as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage = this.routeMessage;
+
+    this.onClientMessage("match:find", MatchFind, "match:error", (s, msg) => this.find(s, msg));
+    this.onClientMessage("match:cancel", MatchCancel, "match:error", (s) => this.cancel(s));
+    this.onClientMessage("party:create", PartyCreate, "party:error", (s, msg) => this.createParty(s, msg));
+    this.onClientMessage("party:join", PartyJoin, "party:error", (s, msg) => this.joinParty(s, msg));
+    this.onClientMessage("party:leave", PartyLeave, "party:error", (s) => this.leaveParty(s));
+    this.onClientMessage("party:start", PartyStart, "party:error", (s) => this.startParty(s));
+
+    // Scoped to the room: Colyseus unsubscribes when it is disposed.
+    await this.presence.subscribe(lobbyChannel(this.roomId), (delivery: Delivery) => this.onDelivery(delivery));
+    this.clock.setInterval(() => void this.refreshRecords(), MATCH_RECORD_REFRESH_MS);
+  }
+
+  onJoin(client: Client, options: unknown, auth?: Identity): void {
+    // A server-side join skips onAuth; the token is still required.
+    const identity = auth ?? identityForJoin(options);
+    const now = performance.now();
+    this.sessions.set(client.sessionId, {
+      client,
+      identity,
+      rate: new RateLimiter(now),
+      replies: new ReplyThrottle(),
+      lane: Promise.resolve(),
+      joinFailures: { count: 0, since: now },
+      left: false,
+    });
+    this.log.debug({ sessionId: client.sessionId, userId: identity.userId }, "joined matchmaker");
+  }
+
+  /** Leaving or dropping ends the connection's ticket and party membership (after its pending operations). */
+  async onLeave(client: Client): Promise<void> {
+    const session = this.sessions.get(client.sessionId);
+    if (!session) return;
+    session.left = true;
+    await this.inLane(session, "match:error", async () => {
+      if (session.ticket) await this.withdrawTicket(session);
+      if (session.party) await this.quitParty(session);
+    });
+    this.sessions.delete(client.sessionId);
+  }
+
+  onDispose(): void {
+    untrackRoom(this);
+  }
+
+  // --- queue ---
+
+  private async find(session: LobbySession, msg: MatchFind): Promise<void> {
+    refuseIfHeld(session);
+    const criteria = this.checkCriteria(criteriaOf(msg));
+    const queueKey = queueKeyOf(criteria);
+    const ticket = {
+      ticketId: `t-${randomUUID()}`,
+      userId: session.identity.userId,
+      queueKey,
+      criteria,
+      recordFrames: msg.recordFrames ?? false,
+      lobbyRoomId: this.roomId,
+      sessionId: session.client.sessionId,
+      createdAt: Date.now(),
+    };
+    // Known before the store answers, so a match:found that races the answer still finds it.
+    const mine: NonNullable<LobbySession["ticket"]> = { ticketId: ticket.ticketId, queueKey, counted: false };
+    session.ticket = mine;
+    const dropMine = () => {
+      if (session.ticket === mine) session.ticket = undefined;
+    };
+    let result: EnqueueResult;
+    try {
+      result = await matchStore().enqueue(ticket, criteria.playersPerMatch);
+    } catch (err) {
+      dropMine();
+      throw err;
+    }
+    if (result.kind === "busy") {
+      dropMine();
+      refuseBusy(result.holder);
+    }
+    if (session.ticket === mine) {
+      mine.counted = true;
+      countWaiting(1);
+    }
+    const queued: MatchQueued = { queueKey, playersPerMatch: criteria.playersPerMatch };
+    session.client.send("match:queued", queued);
+    this.log.debug({ sessionId: session.client.sessionId, userId: ticket.userId, queueKey }, "ticket queued");
+
+    if (result.kind === "matched") {
+      const tickets = result.tickets;
+      await startMatch({
+        source: "queue",
+        criteria,
+        // Replays are kept when any player of the match asked for one.
+        recordFrames: tickets.some((t) => t.recordFrames),
+        queueKey,
+        players: tickets.map((t) => ({ userId: t.userId, ticketId: t.ticketId, lobbyRoomId: t.lobbyRoomId, sessionId: t.sessionId })),
+      });
+    }
+  }
+
+  private async cancel(session: LobbySession): Promise<void> {
+    const ok = session.ticket ? await this.withdrawTicket(session) : false;
+    session.client.send("match:cancelled", { ok });
+  }
+
+  /** Takes the session's ticket off its queue; false when a match had already taken it. */
+  private async withdrawTicket(session: LobbySession): Promise<boolean> {
+    const ticket = session.ticket!;
+    const removed = await matchStore().cancel({ ticketId: ticket.ticketId, userId: session.identity.userId, queueKey: ticket.queueKey });
+    this.forgetTicket(session, ticket.ticketId);
+    return removed;
+  }
+
+  private forgetTicket(session: LobbySession, ticketId: string): void {
+    if (session.ticket?.ticketId !== ticketId) return;
+    if (session.ticket.counted) countWaiting(-1);
+    session.ticket = undefined;
+  }
+
+  // --- parties ---
+
+  private async createParty(session: LobbySession, msg: PartyCreate): Promise<void> {
+    refuseIfHeld(session);
+    const criteria = this.checkCriteria(criteriaOf(msg));
+    const party: Party = {
+      partyId: `p-${randomUUID()}`,
+      partyCode: "",
+      leaderUserId: session.identity.userId,
+      criteria,
+      recordFrames: msg.recordFrames ?? false,
+      members: [this.memberOf(session, msg.user?.name)],
+      createdAt: Date.now(),
+    };
+    for (let attempt = 0; attempt < PARTY_CODE_ATTEMPTS; attempt++) {
+      party.partyCode = newPartyCode();
+      const result = await matchStore().createParty(party);
+      if (result.kind === "busy") refuseBusy(result.holder);
+      if (result.kind === "code_taken") continue;
+      session.party = { partyId: party.partyId, partyCode: party.partyCode };
+      session.client.send("party:created", viewOf(party));
+      this.log.info({ userId: party.leaderUserId, partyId: party.partyId }, "party created");
+      return;
+    }
+    throw new Error(`no free party code after ${PARTY_CODE_ATTEMPTS} attempts`);
+  }
+
+  private async joinParty(session: LobbySession, msg: PartyJoin): Promise<void> {
+    refuseIfHeld(session);
+    this.checkJoinFailures(session);
+    const code = normalizePartyCode(msg.partyCode);
+    const result = code ? await matchStore().joinParty(code, this.memberOf(session, msg.user?.name)) : { kind: "not_found" as const };
+    if (result.kind === "busy") refuseBusy(result.holder);
+    if (result.kind === "not_found") {
+      session.joinFailures.count++;
+      throw new Refusal(MatchErrorCodes.PARTY_NOT_FOUND, `no open party has the code ${JSON.stringify(msg.partyCode)}`);
+    }
+    if (result.kind === "full") throw new Refusal(MatchErrorCodes.PARTY_FULL, "that party is full");
+    const party = result.party;
+    session.party = { partyId: party.partyId, partyCode: party.partyCode };
+    session.client.send("party:joined", viewOf(party));
+    this.publishPartyUpdate(party);
+    this.log.info({ userId: session.identity.userId, partyId: party.partyId, members: party.members.length }, "party joined");
+  }
+
+  private async leaveParty(session: LobbySession): Promise<void> {
+    if (!session.party) throw new Refusal(MatchErrorCodes.NOT_IN_PARTY, "you are not in a party");
+    const { partyId } = session.party;
+    await this.quitParty(session);
+    session.client.send("party:left", { partyId });
+  }
+
+  /** Removes the session from its party and tells the members who remain (the leader passes on). */
+  private async quitParty(session: LobbySession): Promise<void> {
+    const { partyId } = session.party!;
+    const result = await matchStore().leaveParty(partyId, session.identity.userId);
+    session.party = undefined;
+    if (result.kind === "left") this.publishPartyUpdate(result.party);
+    this.log.info({ userId: session.identity.userId, partyId, outcome: result.kind }, "party left");
+  }
+
+  private async startParty(session: LobbySession): Promise<void> {
+    if (!session.party) throw new Refusal(MatchErrorCodes.NOT_IN_PARTY, "you are not in a party");
+    const result = await matchStore().startParty(session.party.partyId, session.identity.userId);
+    if (result.kind === "not_found") {
+      session.party = undefined;
+      throw new Refusal(MatchErrorCodes.PARTY_NOT_FOUND, "your party no longer exists");
+    }
+    if (result.kind === "not_leader") throw new Refusal(MatchErrorCodes.NOT_LEADER, "only the party leader can start");
+    if (result.kind === "not_full") {
+      throw new Refusal(MatchErrorCodes.PARTY_NOT_FULL, `the party has ${result.members} of the ${result.needed} players it needs`);
+    }
+    const party = result.party;
+    await startMatch({
+      source: "party",
+      criteria: party.criteria,
+      recordFrames: party.recordFrames,
+      partyId: party.partyId,
+      players: party.members,
+    });
+  }
+
+  private memberOf(session: LobbySession, name: string | undefined): PartyMember {
+    const member: PartyMember = { userId: session.identity.userId, lobbyRoomId: this.roomId, sessionId: session.client.sessionId };
+    const display = name ?? session.identity.username;
+    if (display !== undefined) member.name = display;
+    return member;
+  }
+
+  private publishPartyUpdate(party: Party): void {
+    const view = viewOf(party);
+    for (const member of party.members) deliver(member, { type: "party:update", payload: view });
+  }
+
+  /** Unknown party codes are limited per connection so codes cannot be guessed by brute force. */
+  private checkJoinFailures(session: LobbySession): void {
+    const now = performance.now();
+    const f = session.joinFailures;
+    if (now - f.since >= PARTY_JOIN_FAILURE_WINDOW_MS) {
+      f.count = 0;
+      f.since = now;
+    }
+    if (f.count >= PARTY_JOIN_FAILURES_MAX) {
+      throw new Refusal(ErrorCodes.RATE_LIMITED, `too many unknown party codes: at most ${PARTY_JOIN_FAILURES_MAX} a minute`);
+    }
+  }
+
+  private checkCriteria(criteria: QueueCriteria): QueueCriteria {
+    if (!isFrameSyncRoomName(criteria.gameRoomName)) {
+      throw new Refusal(MatchErrorCodes.UNKNOWN_GAME_ROOM, `gameRoomName ${JSON.stringify(criteria.gameRoomName)} is not a game room of this server`);
+    }
+    return criteria;
+  }
+
+  // --- deliveries from any process ---
+
+  private onDelivery(delivery: Delivery): void {
+    const session = this.sessions.get(delivery.sessionId);
+    if (!session) return; // gone: its leave already released what it held
+    if (delivery.ends?.ticketId) this.forgetTicket(session, delivery.ends.ticketId);
+    if (delivery.ends?.partyId && session.party?.partyId === delivery.ends.partyId) session.party = undefined;
+    if (!session.left) session.client.send(delivery.type, delivery.payload);
+  }
+
+  /** Keeps the records of players still here from expiring (MATCH_RECORD_TTL_MS). */
+  private async refreshRecords(): Promise<void> {
+    const tickets = [];
+    const parties = [];
+    for (const s of this.sessions.values()) {
+      if (s.ticket) tickets.push({ ticketId: s.ticket.ticketId, userId: s.identity.userId, queueKey: s.ticket.queueKey });
+      if (s.party) parties.push({ ...s.party, userId: s.identity.userId });
+    }
+    try {
+      await matchStore().refresh({ tickets, parties });
+    } catch (err) {
+      metrics.redisErrors.inc({ op: "mm.refresh" });
+      this.log.warn({ err: (err as Error).message }, "could not refresh matchmaking records");
+    }
+  }
+
+  // --- the message path (STYLE habit 3: a guard ladder) ---
+
+  private onClientMessage<T>(type: string, schema: z.ZodType<T>, errors: ErrorChannel, handle: Handler<T>["handle"]): void {
+    this.handlers.set(type, { schema, errors, handle });
+  }
+
+  /**
+   * Colyseus' own path closes a client whose message does not decode; the contract
+   * wants an error reply and the client kept. Connection → rate → decode → type →
+   * shape → the handler, in the connection's lane.
+   */
+  private readonly routeMessage = (client: Client, buffer: Buffer): void => {
+    if (client.state === ClientState.LEAVING) return;
+    const kind = buffer && buffer.length > 0 ? buffer[0] & FRAME_KIND_MASK : -1;
+    if (kind === FRAME.JOIN_ROOM || kind === FRAME.LEAVE_ROOM) return colyseusOnMessage.call(this, client, buffer);
+    const session = this.sessions.get(client.sessionId);
+    if (!session || session.left) return;
+
+    const verdict = session.rate.take(performance.now());
+    if (verdict === "abusive") return this.closeForAbuse(session);
+    if (verdict === "limited") return this.reject(session, "match:error", ErrorCodes.RATE_LIMITED, "too many messages: at most 60 a second, bursts of 120");
+    if (kind === FRAME.PING) return colyseusOnMessage.call(this, client, buffer);
+    if (kind !== FRAME.ROOM_DATA) return this.reject(session, "match:error", ErrorCodes.UNKNOWN_MESSAGE, `unsupported frame kind ${kind}`);
+
+    let type: unknown;
+    let payload: unknown;
+    try {
+      const it = { offset: 1 };
+      type = decode.stringCheck(buffer, it) ? decode.string(buffer, it) : decode.number(buffer, it);
+      payload = buffer.byteLength > it.offset ? unpack(buffer.subarray(it.offset)) : undefined;
+    } catch {
+      return this.reject(session, "match:error", ErrorCodes.INVALID_MESSAGE, "message could not be decoded");
+    }
+    const handler = typeof type === "string" ? this.handlers.get(type) : undefined;
+    if (!handler) {
+      const channel: ErrorChannel = typeof type === "string" && type.startsWith("party:") ? "party:error" : "match:error";
+      return this.reject(session, channel, ErrorCodes.UNKNOWN_MESSAGE, `unknown message type ${JSON.stringify(type).slice(0, 64)}`);
+    }
+
+    let clean: unknown;
+    try {
+      clean = sanitize(payload);
+    } catch (err) {
+      if (err instanceof PayloadError) return this.reject(session, handler.errors, ErrorCodes.INVALID_MESSAGE, `${type}: ${err.message}`);
+      throw err;
+    }
+    const parsed = handler.schema.safeParse(clean);
+    if (!parsed.success) {
+      return this.reject(session, handler.errors, validationCode(parsed.error), `${type}: ${describeZodError(parsed.error)}`);
+    }
+    void this.inLane(session, handler.errors, () => handler.handle(session, parsed.data));
+  };
+
+  /**
+   * Runs `op` after the connection's earlier operations. A Refusal becomes an error
+   * reply; any other failure (the store did not answer) becomes MATCHMAKER_UNAVAILABLE.
+   */
+  private inLane(session: LobbySession, errors: ErrorChannel, op: () => Promise<void>): Promise<void> {
+    const run = session.lane.then(op).catch((err: unknown) => {
+      if (err instanceof Refusal) return this.reject(session, errors, err.code, err.message);
+      metrics.redisErrors.inc({ op: "mm.store" });
+      this.log.warn({ sessionId: session.client.sessionId, err: (err as Error).message }, "matchmaker operation failed");
+      this.reject(session, errors, MatchErrorCodes.MATCHMAKER_UNAVAILABLE, "matchmaking is unavailable right now; try again");
+    });
+    session.lane = run;
+    return run;
+  }
+
+  /**
+   * Sends `{ code, message }` on the error channel and counts it. Every refusal is
+   * answered (the rate limit already bounds how many a client can provoke), except
+   * RATE_LIMITED itself: at most one a second, so a flood is not echoed back.
+   */
+  private reject(session: LobbySession, channel: ErrorChannel, code: ReplyCode, message: string): void {
+    metrics.messagesRejected.inc({ code });
+    this.log.debug({ sessionId: session.client.sessionId, code, message }, "matchmaker request refused");
+    if (session.left) return;
+    if (code === ErrorCodes.RATE_LIMITED && !session.replies.allow(code, performance.now())) return;
+    const reply: ErrorReply = { code, message };
+    session.client.send(channel, reply);
+  }
+
+  private closeForAbuse(session: LobbySession): void {
+    this.log.warn({ sessionId: session.client.sessionId }, "closing matchmaker client for sustained message flood");
+    metrics.clientsClosed.inc({ code: String(CLOSE_ABUSE) });
+    session.client.leave(CLOSE_ABUSE, "message flood");
+  }
+}
