@@ -8,14 +8,14 @@ import { after, before, describe, test } from "node:test";
 import type { Room } from "@colyseus/sdk";
 import { PARTY_CODE_ALPHABET } from "../src/matchmaking/partyCode.ts";
 import { PARTY_JOIN_FAILURES_MAX } from "../src/utils/limits.ts";
-import { sdk, startServer, tokenFor, waitFor, type TestServer } from "./helpers.ts";
+import { nextMessage, sdk, startServer, tokenFor, waitFor, type TestServer } from "./helpers.ts";
 import { assertOneMatch, assertPlaying, enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "./matchmaking-helpers.ts";
 
 let server: TestServer;
 const opened: Room[] = [];
 
 before(async () => {
-  server = await startServer({ MATCH_RECONNECT_WINDOW_MS: "1000" });
+  server = await startServer({ MATCH_RECONNECT_WINDOW_MS: "5000" });
 });
 after(async () => {
   await leaveAll(opened);
@@ -353,9 +353,22 @@ describe("the game room admits only the players the matchmaker seated", () => {
     assert.notEqual(room.roomId, found[0].roomId);
   });
 
+  let rooms: Room[];
+
   test("after the refusals the seated players still get in and play", async () => {
-    const rooms = await enterAll(seated, found);
+    rooms = await enterAll(seated, found);
     await waitFor(() => rooms.every((r) => (r.state as any).players?.size === 2), 10_000, "both players in state");
     await assertPlaying(rooms, 0);
+  });
+
+  test("a dropped player takes its seat back with the reconnectKey from match:found", async () => {
+    const offline = nextMessage(rooms[1], "playerOffline", () => true, 10_000);
+    await rooms[0].leave(false); // a drop, not a consented leave: the seat is held
+    await offline;
+    const back = await seated[0].client.joinById(found[0].roomId, { token: seated[0].token, matchId: found[0].matchId, reconnectKey: found[0].reconnectKey });
+    opened.push(back);
+    const ok = await nextMessage(back, "reconnect:ok", () => true, 10_000);
+    assert.equal(ok.matchId, found[0].matchId);
+    await assertPlaying([back, rooms[1]], 0);
   });
 });
