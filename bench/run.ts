@@ -96,6 +96,8 @@ interface PointResult {
   projectedClientsPerCore: number | null;
   rssMB: number;
   rssIdleMB: number;
+  rssMeanMB: number;
+  rssMaxMB: number;
   rssPerClientKB: number | null;
   heapUsedMB: number;
   heapPerClientKB: number | null;
@@ -103,6 +105,8 @@ interface PointResult {
   upBytesPerClientPerS: number | null;
   downMessagesPerClientPerS: number | null;
   serverSendsPerS: number;
+  serverWriteSyscallsPerS: number;
+  serverReadSyscallsPerS: number;
   clientsBehind: number;
   clientsClosedInWindow: number;
   inputToOwnActionMs: LoadReport["latencyMs"];
@@ -141,11 +145,17 @@ async function runPoint(o: PointOptions, server?: ServerHandle): Promise<PointRe
       await load.mark();
       const m0 = await timedScrape(srv.http);
       const p0 = procSample(srv.pid);
-      await sleep(o.durationS * 1000);
+      // RSS swings with garbage collection: sample it through the window.
+      const rss: number[] = [];
+      const end = performance.now() + o.durationS * 1000;
+      for (let i = 0; i < o.durationS * 2 + 2 && performance.now() < end; i++) {
+        await sleep(Math.min(500, end - performance.now()));
+        rss.push(procSample(srv.pid).rssBytes);
+      }
       const m1 = await timedScrape(srv.http);
       const p1 = procSample(srv.pid);
       const rep = await load.report();
-      return summarizePoint(o, playersPerRoom, load.joined, load.failed, idleScrape, m0, m1, idle, p0, p1, rep, loadAvg1m);
+      return summarizePoint(o, playersPerRoom, load.joined, load.failed, idleScrape, m0, m1, idle, p0, p1, rss, rep, loadAvg1m);
     } finally {
       await load.stop();
     }
@@ -171,6 +181,7 @@ function summarizePoint(
   idle: ReturnType<typeof procSample>,
   p0: ReturnType<typeof procSample>,
   p1: ReturnType<typeof procSample>,
+  rss: number[],
   rep: LoadReport,
   loadAvg1m: number,
 ): PointResult {
@@ -201,13 +212,17 @@ function summarizePoint(
     projectedClientsPerCore: cpu > 0 && joined > 0 ? Math.round(joined / cpu) : null,
     rssMB: round(p1.rssBytes / 2 ** 20, 1),
     rssIdleMB: round(idle.rssBytes / 2 ** 20, 1),
-    rssPerClientKB: joined > 0 ? round((p1.rssBytes - idle.rssBytes) / 1024 / joined, 1) : null,
+    rssMeanMB: round((rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : p1.rssBytes) / 2 ** 20, 1),
+    rssMaxMB: round(Math.max(p1.rssBytes, ...rss) / 2 ** 20, 1),
+    rssPerClientKB: joined > 0 ? round(((rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : p1.rssBytes) - idle.rssBytes) / 1024 / joined, 1) : null,
     heapUsedMB: round(total(m1.s, "nodejs_heap_size_used_bytes") / 2 ** 20, 1),
     heapPerClientKB: joined > 0 ? round((total(m1.s, "nodejs_heap_size_used_bytes") - total(mIdle.s, "nodejs_heap_size_used_bytes")) / 1024 / joined, 1) : null,
     downBytesPerClientPerS: perClient(rep.bytesDown),
     upBytesPerClientPerS: perClient(rep.bytesUp),
     downMessagesPerClientPerS: perClient(rep.messagesDown),
     serverSendsPerS: Math.round(rep.messagesDown / rep.seconds),
+    serverWriteSyscallsPerS: Math.round((p1.writeCalls - p0.writeCalls) / ((p1.at - p0.at) / 1000)),
+    serverReadSyscallsPerS: Math.round((p1.readCalls - p0.readCalls) / ((p1.at - p0.at) / 1000)),
     clientsBehind: rep.clientsBehind,
     clientsClosedInWindow: rep.closedInWindow,
     inputToOwnActionMs: rep.latencyMs,
@@ -255,6 +270,8 @@ function capacityFigures(p: PointResult) {
     projectedClientsPerCore: p.projectedClientsPerCore,
     rssMB: p.rssMB,
     rssIdleMB: p.rssIdleMB,
+    rssMeanMB: p.rssMeanMB,
+    rssMaxMB: p.rssMaxMB,
     rssPerClientKB: p.rssPerClientKB,
     heapUsedMB: p.heapUsedMB,
     heapPerClientKB: p.heapPerClientKB,
@@ -265,6 +282,8 @@ function capacityFigures(p: PointResult) {
     upBytesPerClientPerS: p.upBytesPerClientPerS,
     downMessagesPerClientPerS: p.downMessagesPerClientPerS,
     serverSendsPerS: p.serverSendsPerS,
+    serverWriteSyscallsPerS: p.serverWriteSyscallsPerS,
+    serverReadSyscallsPerS: p.serverReadSyscallsPerS,
     clientsBehind: p.clientsBehind,
     clientsClosedInWindow: p.clientsClosedInWindow,
     inputToOwnActionMs: p.inputToOwnActionMs,
@@ -420,7 +439,7 @@ async function main() {
   if (wanted("tick")) doc.tick = await tickSection(loaded20, loaded60);
   if (wanted("capacity")) {
     doc.capacity = {
-      what: "4-player game_rooms at 20 fps, every client sending a moving input 20×/s; bytes are WebSocket payload + frame header as seen by the clients; projectedClientsPerCore = clients ÷ server CPU s/s",
+      what: "4-player game_rooms at 20 fps, every client sending a moving input 20×/s; bytes are WebSocket payload + frame header as seen by the clients; projectedClientsPerCore = clients ÷ server CPU s/s; rssPerClientKB = (mean RSS over the window − RSS of the idle server before the load) ÷ clients",
       points: capacityPoints.map(capacityFigures),
       maxClientsOneProcess: await searchSection(capacityPoints),
     };

@@ -93,7 +93,7 @@ export async function startServer(entry: string, env: Record<string, string> = {
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") is for investigating a run, not for the report.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawnTracked(entry, [], { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", ...env }, false, nodeArgs);
+  const child = spawnTracked("bench/lib/orphanGuard.ts", [entry], { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", ...env }, false, nodeArgs);
   const http = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -122,6 +122,19 @@ export interface ProcSample {
   at: number;
   cpuS: number;
   rssBytes: number;
+  /** read/write system calls so far (/proc/<pid>/io syscr, syscw; writev counts as one write). */
+  readCalls: number;
+  writeCalls: number;
+}
+
+function ioCounters(pid: number): { readCalls: number; writeCalls: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, "utf8");
+    const field = (name: string) => Number(io.match(new RegExp(`^${name}: (\\d+)`, "m"))?.[1] ?? NaN);
+    return { readCalls: field("syscr"), writeCalls: field("syscw") };
+  } catch {
+    return { readCalls: NaN, writeCalls: NaN };
+  }
 }
 
 /** CPU seconds (user + system, all threads) and RSS of a process, from /proc/<pid>/stat. */
@@ -132,7 +145,7 @@ export function procSample(pid: number): ProcSample {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   const rssPages = Number(fields[21]);
-  return { at: performance.now(), cpuS: (utime + stime) / CLOCK_TICKS_PER_S, rssBytes: rssPages * PAGE_BYTES };
+  return { at: performance.now(), cpuS: (utime + stime) / CLOCK_TICKS_PER_S, rssBytes: rssPages * PAGE_BYTES, ...ioCounters(pid) };
 }
 
 export function cpuPerSecond(a: ProcSample, b: ProcSample): number {
