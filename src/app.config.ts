@@ -18,6 +18,7 @@ import { initReconnectStore } from "./utils/reconnectStore.ts";
 import { initReplayStore } from "./utils/replays.ts";
 import { createRedis } from "./utils/redis.ts";
 import { ConnectionGuard } from "./utils/connectionGuard.ts";
+import { copyStateFramesOnSend } from "./utils/stateFrames.ts";
 import { colyseusLogger } from "./utils/logger.ts";
 import { republishAfterRedisOutages } from "./utils/redisRecovery.ts";
 
@@ -33,6 +34,7 @@ export function createGameServer(cfg: Readonly<Config>): Server {
     pingMaxRetries: PING_MAX_RETRIES,
   });
   new ConnectionGuard(cfg.maxPendingConnectionsPerIp).attach(transport);
+  copyStateFramesOnSend();
   if (cfg.redisUrl) republishAfterRedisOutages();
 
   const server = new Server({

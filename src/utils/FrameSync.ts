@@ -298,7 +298,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     const parsed = GameJoinOptions.safeParse(ownOptions(rawOptions));
     if (!parsed.success) this.refuse(400, `invalid join options: ${describeZodError(parsed.error)}`);
     const options = parsed.data!;
-    if (options.matchId !== undefined && options.matchId !== this.matchId) this.refuse(JOIN_FORBIDDEN, "wrong matchId for this room");
+    if (options.matchId !== undefined && options.matchId !== this.matchId) this.refuse(JOIN_FORBIDDEN, "wrong matchId for this room", options.reconnectKey !== undefined ? "key" : undefined);
 
     let seat = this.seats.ofUser(identity.userId);
     if (seat?.sessionId) {
@@ -310,6 +310,9 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
       if (options.reconnectKey !== undefined && seat.claimedAt !== undefined && Date.now() - seat.claimedAt < RECLAIM_RACE_GUARD_MS) {
         this.refuse(JOIN_FORBIDDEN, "seat was just reclaimed by another connection", "key");
       }
+      // A key claim while the old connection still looks alive (an app relaunched before
+      // the ping noticed the drop) starts the race guard too: a second tab is refused.
+      if (options.reconnectKey !== undefined) seat.claimedAt = Date.now();
       return this.takeSeat(client, seat, "replace");
     }
 
@@ -318,6 +321,9 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
       if (options.seatIndex !== undefined && options.seatIndex !== seat!.seatIndex) this.refuse(JOIN_FORBIDDEN, "wrong seatIndex");
       if (options.reconnectKey !== undefined && options.reconnectKey !== seat!.reconnectKey) this.refuse(JOIN_FORBIDDEN, "wrong reconnectKey");
     } else {
+      // A key names a seat this user holds; with none (expired, removed, or someone
+      // else's key) the join would silently start a fresh player, so refuse it instead.
+      if (options.reconnectKey !== undefined) this.refuse(JOIN_FORBIDDEN, "no seat of yours to reclaim with this reconnectKey", "key");
       if (this.seats.occupied >= this.capacity) this.refuse(JOIN_FORBIDDEN, "room full");
       seat = this.seats.open(identity.userId);
     }
