@@ -4,7 +4,6 @@
  * RedisPresence + RedisDriver make several processes one cluster.
  */
 import { LocalDriver, LocalPresence, Server, matchMaker } from "@colyseus/core";
-import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import type { Config } from "./config.ts";
@@ -20,7 +19,7 @@ import { createRedis } from "./utils/redis.ts";
 import { ConnectionGuard } from "./utils/connectionGuard.ts";
 import { copyStateFramesOnSend } from "./utils/stateFrames.ts";
 import { colyseusLogger } from "./utils/logger.ts";
-import { republishAfterRedisOutages } from "./utils/redisRecovery.ts";
+import { OutageTolerantRedisDriver, republishAfterRedisOutages } from "./utils/redisRecovery.ts";
 
 export function createGameServer(cfg: Readonly<Config>): Server {
   const redis = cfg.redisUrl ? createRedis(cfg.redisUrl, "store") : undefined;
@@ -35,13 +34,14 @@ export function createGameServer(cfg: Readonly<Config>): Server {
   });
   new ConnectionGuard(cfg.maxPendingConnectionsPerIp).attach(transport);
   copyStateFramesOnSend();
-  if (cfg.redisUrl) republishAfterRedisOutages();
+  const driver = cfg.redisUrl ? new OutageTolerantRedisDriver(createRedis(cfg.redisUrl, "driver")) : undefined;
+  if (driver) republishAfterRedisOutages(driver);
 
   const server = new Server({
     transport,
     // Presence and driver get the same bounded connections as ours (timeouts, fail fast, retry forever).
     presence: cfg.redisUrl ? new RedisPresence(createRedis(cfg.redisUrl, "presence")) : new LocalPresence(),
-    driver: cfg.redisUrl ? new RedisDriver(createRedis(cfg.redisUrl, "driver")) : new LocalDriver(),
+    driver: driver ?? new LocalDriver(),
     publicAddress: cfg.publicAddress,
     selectProcessIdToCreateRoom: selectProcessForRoom,
     gracefullyShutdown: false, // index.ts owns the signals

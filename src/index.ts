@@ -5,6 +5,8 @@ import { ConfigError, initConfig, loadConfig } from "./config.ts";
 import { createGameServer } from "./app.config.ts";
 import { shutdownGracefully } from "./shutdown.ts";
 import { logger, setLogLevel } from "./utils/logger.ts";
+import { metrics } from "./utils/metrics.ts";
+import { isRedisConnectionError } from "./utils/redis.ts";
 
 let cfg;
 try {
@@ -17,6 +19,19 @@ try {
   throw err;
 }
 setLogLevel(cfg.logLevel);
+
+// Colyseus fires some Redis writes without awaiting them (room counts on every join and
+// leave); while Redis is down they reject with nobody to catch them. One of those must not
+// end every match on this process: it is logged and counted, and the process goes on.
+process.on("unhandledRejection", (reason) => {
+  metrics.processFaults.inc({ kind: "unhandledRejection" });
+  if (isRedisConnectionError(reason)) {
+    metrics.redisErrors.inc({ op: "background" });
+    logger.warn({ err: (reason as Error)?.message ?? String(reason) }, "a background Redis write failed");
+  } else {
+    logger.error({ err: reason }, "unhandled promise rejection");
+  }
+});
 
 const server = createGameServer(cfg);
 await server.listen(cfg.port, cfg.host);

@@ -11,6 +11,7 @@ import jwt from "jsonwebtoken";
 import { pack } from "msgpackr";
 import type { Room } from "@colyseus/sdk";
 import { collect, leaveCode, nextMessage, sdk, sleep, startServer, tokenFor, waitFor, type TestServer } from "./helpers.ts";
+import { Mover } from "./mover.ts";
 
 const WINDOW_MS = 3000;
 /**
@@ -28,57 +29,19 @@ let roomId: string;
 
 // --- the well-behaved player -------------------------------------------------
 
-/**
- * Frames in which the mover moved. The room runs in lockstep mode, so every tick carries
- * its frame number (`lockstepFrame`), with the mover's applied input; each such frame must
- * also have produced a move `playerAction` (the position changed), counted alongside.
- */
-const moverFrames = new Set<number>();
-let moveActions = 0;
-let lockstepMoves = 0;
-/** The last frame the server simulated, as the mover saw it. */
-let lastPatchFrame = -1;
-let lastScheduled = -1;
-let direction = 1;
+let moving: Mover;
 
 async function startMover(): Promise<void> {
   mover = await sdk(server.endpoint).create("game_room", { token: tokenFor("mover", server.cfg), lockstep: true });
   roomId = mover.roomId;
-  const frameSync = await nextMessage(mover, "frameSync");
-  lastPatchFrame = frameSync.currentFrame - 1;
-  mover.onMessage("playerAction", (a: { sessionId: string; action: string }) => {
-    if (a.sessionId === mover.sessionId && a.action === "move") moveActions++;
-  });
-  mover.onMessage("lockstepFrame", (f: { frame: number; inputs: Array<{ sessionId: string; inputs: { move?: unknown } | null }> }) => {
-    lastPatchFrame = f.frame;
-    const mine = f.inputs.find((e) => e.sessionId === mover.sessionId);
-    if (mine?.inputs?.move) {
-      moverFrames.add(f.frame);
-      lockstepMoves++;
-    }
-    // Inputs go out LEAD_FRAMES ahead, turning round well before the arena's edges.
-    const me = (mover.state as any).players?.get(mover.sessionId);
-    if (me && me.x > 600) direction = -1;
-    if (me && me.x < 200) direction = 1;
-    for (let k = Math.max(lastScheduled + 1, f.frame + 1); k <= f.frame + LEAD_FRAMES; k++) {
-      mover.send("input", { inputs: { move: { x: direction, y: 0 } }, frame: k });
-      lastScheduled = k;
-    }
-  });
-  for (const type of ["playerJoined", "playerLeft", "playerOffline", "playerOnline", "chat", "serverShutdown"]) {
-    mover.onMessage(type, () => {});
-  }
-  await waitFor(() => moverFrames.size > 5, 10_000, "the mover to start moving");
+  moving = new Mover(mover, LEAD_FRAMES);
+  await nextMessage(mover, "frameSync");
+  await moving.started();
 }
 
-/** Every frame in [from, to] moved the mover, and each of those moves changed its position. */
-function assertMovedEveryFrame(from: number, to: number): void {
-  const missing: number[] = [];
-  for (let f = from; f <= to; f++) if (!moverFrames.has(f)) missing.push(f);
-  assert.deepEqual(missing, [], `the well-behaved player missed frames ${missing.slice(0, 10).join(",")} in [${from}, ${to}]`);
-  // A frame's playerAction is sent just before its lockstepFrame: the counts differ by at most that one.
-  assert.ok(Math.abs(moveActions - lockstepMoves) <= 1, `${moveActions} move actions for ${lockstepMoves} moving frames`);
-}
+/** The last frame the server simulated, as the mover saw it. */
+const frameNow = () => moving.lastFrame;
+const assertMovedEveryFrame = (from: number, to: number) => moving.assertMovedEveryFrame(from, to);
 
 // --- /metrics and /health ------------------------------------------------------
 
@@ -146,7 +109,7 @@ async function rejected(act: (room: Room) => void, expect: Expect, afterReply?: 
   const room = await attacker();
   const before = await readMetrics();
   const key = metricKey("framesync_messages_rejected_total", { code: expect.code });
-  const startFrame = lastPatchFrame;
+  const startFrame = frameNow();
   const reply = nextMessage<{ code: string; message: string }>(room, "error", () => true, 8000);
   act(room);
   const error = await reply;
@@ -159,7 +122,7 @@ async function rejected(act: (room: Room) => void, expect: Expect, afterReply?: 
   await healthy();
   const afterM = await readMetrics();
   assert.ok((afterM.get(key) ?? 0) > (before.get(key) ?? 0), `${key} did not move`);
-  const endFrame = await waitFor(() => (lastPatchFrame >= startFrame + 3 ? lastPatchFrame : 0), 8000, "frames to pass");
+  const endFrame = await waitFor(() => (frameNow() >= startFrame + 3 ? frameNow() : 0), 8000, "frames to pass");
   assertMovedEveryFrame(startFrame + 1, endFrame);
   await room.leave();
 }
@@ -171,7 +134,7 @@ before(async () => {
   await readMetrics();
   await (await attacker()).leave();
   await sleep(1000);
-  coverageStart = lastPatchFrame + 1;
+  coverageStart = frameNow() + 1;
 });
 
 after(async () => {
@@ -211,8 +174,8 @@ describe("payloads with wrong types or shapes get INVALID_MESSAGE naming the fie
       },
       { code: "INVALID_MESSAGE", message: /move\.x.*finite/ },
       async (r) => {
-        const frame = lastPatchFrame;
-        await waitFor(() => lastPatchFrame >= frame + 3, 8000, "frames to pass");
+        const frame = frameNow();
+        await waitFor(() => frameNow() >= frame + 3, 8000, "frames to pass");
         assert.equal((r.state as any).players.get(r.sessionId).x, x, "the position did not change");
       },
     );
@@ -252,7 +215,7 @@ describe("oversized and deep structures are refused before they reach the game",
   test("a frame over 4 KB is closed by the transport with 1009, counted", async () => {
     const before = await readMetrics();
     const room = await attacker();
-    const startFrame = lastPatchFrame;
+    const startFrame = frameNow();
     const code = leaveCode(room);
     sendRaw(room, dataFrame("chat", pack("z".repeat(5000))));
     assert.equal(await code, 1009);
@@ -260,7 +223,7 @@ describe("oversized and deep structures are refused before they reach the game",
     const afterM = await readMetrics();
     const key = metricKey("framesync_protocol_errors_total", { code: "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" });
     assert.ok((afterM.get(key) ?? 0) > (before.get(key) ?? 0), `${key} did not move`);
-    const endFrame = await waitFor(() => (lastPatchFrame >= startFrame + 3 ? lastPatchFrame : 0), 8000, "frames to pass");
+    const endFrame = await waitFor(() => (frameNow() >= startFrame + 3 ? frameNow() : 0), 8000, "frames to pass");
     assertMovedEveryFrame(startFrame + 1, endFrame);
   });
 });
@@ -295,7 +258,7 @@ describe("prototype pollution keys are dropped", () => {
 
 describe("frames far away in time", () => {
   test("an input for a frame far in the future gets FRAME_OUT_OF_RANGE", () =>
-    rejected((r) => r.send("input", { inputs: { jump: true }, frame: lastPatchFrame + 100_000 }), { code: "FRAME_OUT_OF_RANGE", message: /ahead/ }));
+    rejected((r) => r.send("input", { inputs: { jump: true }, frame: frameNow() + 100_000 }), { code: "FRAME_OUT_OF_RANGE", message: /ahead/ }));
 
   test("an input for a frame long past applies on the next tick", async () => {
     const room = await attacker();
@@ -315,7 +278,7 @@ describe("floods", () => {
     const room = await attacker();
     const before = await readMetrics();
     const errors = collect<{ code: string }>(room, "error");
-    const startFrame = lastPatchFrame;
+    const startFrame = frameNow();
     const started = Date.now();
     for (let i = 0; i < 300; i++) room.send("input", { inputs: { attack: true } });
     await waitFor(() => errors.some((e) => e.code === "RATE_LIMITED"), 8000, "RATE_LIMITED");
@@ -331,15 +294,14 @@ describe("floods", () => {
     room.send("input", { inputs: { jump: true } });
     await nextMessage(room, "playerAction", (a) => a.sessionId === room.sessionId && a.action === "jump", 8000);
     await healthy();
-    const endFrame = lastPatchFrame;
-    assertMovedEveryFrame(startFrame + 1, endFrame);
+    assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
     await room.leave();
   });
 
   test("a sustained flood is closed with 4002 and holds no seat (playerLeft at once)", async () => {
     const room = await attacker();
     const before = await readMetrics();
-    const startFrame = lastPatchFrame;
+    const startFrame = frameNow();
     const left = nextMessage(mover, "playerLeft", (m) => m.sessionId === room.sessionId, 15_000);
     const offline = collect<{ sessionId: string }>(mover, "playerOffline");
     const code = leaveCode(room);
@@ -358,7 +320,7 @@ describe("floods", () => {
     const afterM = await readMetrics();
     const key = metricKey("framesync_clients_closed_total", { code: "4002" });
     assert.ok((afterM.get(key) ?? 0) > (before.get(key) ?? 0), `${key} did not move`);
-    assertMovedEveryFrame(startFrame + 1, lastPatchFrame);
+    assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
   });
 });
 
@@ -366,7 +328,7 @@ describe("joins with bad tokens or absurd options are refused with a clear error
   const exp = () => Math.floor(Date.now() / 1000) + 600;
   async function refusedJoin(join: () => Promise<Room>, code: number, message: RegExp): Promise<void> {
     const before = await readMetrics();
-    const startFrame = lastPatchFrame;
+    const startFrame = frameNow();
     let err: { code: number; message: string } | undefined;
     try {
       const room = await join();
@@ -381,7 +343,7 @@ describe("joins with bad tokens or absurd options are refused with a clear error
     const afterM = await readMetrics();
     const key = metricKey("framesync_joins_refused_total", { code: String(code) });
     assert.ok((afterM.get(key) ?? 0) > (before.get(key) ?? 0), `${key} did not move`);
-    const endFrame = await waitFor(() => (lastPatchFrame >= startFrame + 2 ? lastPatchFrame : 0), 8000, "frames to pass");
+    const endFrame = await waitFor(() => (frameNow() >= startFrame + 2 ? frameNow() : 0), 8000, "frames to pass");
     assertMovedEveryFrame(startFrame + 1, endFrame);
   }
   const joinWith = (token: string) => () => sdk(server.endpoint).joinById(roomId, { token });
@@ -410,12 +372,12 @@ describe("joins with bad tokens or absurd options are refused with a clear error
 
 describe("connection-level faults", () => {
   test("a WebSocket to a room that does not exist is closed, nothing else happens", async () => {
-    const startFrame = lastPatchFrame;
+    const startFrame = frameNow();
     const ws = new WebSocket(`${server.endpoint}/nope/nope?sessionId=forged`);
     const closed = await new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
     assert.notEqual(closed, 1000 + 5000); // any close is fine; it must close
     await healthy();
-    assertMovedEveryFrame(startFrame + 1, lastPatchFrame);
+    assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
   });
 
   test("a forged reconnection token is refused", async () => {
@@ -449,7 +411,7 @@ describe("connection-level faults", () => {
 
   test("one IP holding many connections that never join is capped; joined players are not affected", async () => {
     const before = await readMetrics();
-    const startFrame = lastPatchFrame;
+    const startFrame = frameNow();
     const sockets: net.Socket[] = [];
     let refusedAfter = -1;
     try {
@@ -473,7 +435,7 @@ describe("connection-level faults", () => {
     const afterM = await readMetrics();
     const key = metricKey("framesync_connections_refused_total", { reason: "ip_cap" });
     assert.ok((afterM.get(key) ?? 0) > (before.get(key) ?? 0), `${key} did not move`);
-    assertMovedEveryFrame(startFrame + 1, lastPatchFrame);
+    assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
   });
 });
 
@@ -537,7 +499,7 @@ describe("a client that stops reading", () => {
       await nextMessage(room, "frameSync");
       room.onMessage("*", () => {});
       const before = await readMetrics();
-      const startFrame = lastPatchFrame;
+      const startFrame = frameNow();
       const offline = nextMessage(mover, "playerOffline", (m) => m.sessionId === room.sessionId, 60_000);
       // Three players fill the lockstep history with 1 KB inputs every frame; then the
       // client, no longer reading, asks for all of it (frames:since) again and again:
@@ -551,7 +513,7 @@ describe("a client that stops reading", () => {
       try {
         await sleep(4000);
         proxy.stall();
-        const pump = setInterval(() => room.send("frames:since", { frame: Math.max(-1, lastPatchFrame - 150) }), 25);
+        const pump = setInterval(() => room.send("frames:since", { frame: Math.max(-1, frameNow() - 150) }), 25);
         try {
           await waitFor(() => proxy.webSocketClosed, 60_000, "the server to close the stalled client");
         } finally {
@@ -566,7 +528,7 @@ describe("a client that stops reading", () => {
       const afterM = await readMetrics();
       const key = metricKey("framesync_clients_closed_total", { code: "4010" });
       assert.ok((afterM.get(key) ?? 0) > (before.get(key) ?? 0), `${key} did not move`);
-      assertMovedEveryFrame(startFrame + 1, lastPatchFrame);
+      assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
     } finally {
       await proxy.close();
     }
@@ -575,7 +537,7 @@ describe("a client that stops reading", () => {
 
 describe("the whole run", () => {
   test("the well-behaved player moved in every frame from start to end", () => {
-    assert.ok(lastPatchFrame - coverageStart > 200, `only ${lastPatchFrame - coverageStart} frames observed`);
-    assertMovedEveryFrame(coverageStart, lastPatchFrame);
+    assert.ok(frameNow() - coverageStart > 200, `only ${frameNow() - coverageStart} frames observed`);
+    assertMovedEveryFrame(coverageStart, frameNow());
   });
 });
