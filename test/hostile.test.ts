@@ -501,19 +501,21 @@ describe("a client that stops reading", () => {
       const before = await readMetrics();
       const startFrame = frameNow();
       const offline = nextMessage(mover, "playerOffline", (m) => m.sessionId === room.sessionId, 60_000);
-      // Three players fill the lockstep history with 1 KB inputs every frame; then the
+      // Six players fill the lockstep history with 1 KB inputs every frame; then the
       // client, no longer reading, asks for all of it (frames:since) again and again:
       // megabytes a second for the server to send, more than the kernel's socket buffers
       // take before the ping timeout would drop it anyway.
       const fat = "f".repeat(1000);
-      const fatPlayers = [await attacker(), await attacker(), await attacker()];
+      const fatPlayers: Room[] = [];
+      for (let i = 0; i < 6; i++) fatPlayers.push(await attacker());
       const fill = setInterval(() => {
         for (const p of fatPlayers) p.send("input", { inputs: { attack: fat } });
       }, 50);
       try {
         await sleep(4000);
         proxy.stall();
-        const pump = setInterval(() => room.send("frames:since", { frame: Math.max(-1, frameNow() - 150) }), 25);
+        // As often as the room answers frames:since (every 250 ms), each answer ~900 KB.
+        const pump = setInterval(() => room.send("frames:since", { frame: Math.max(-1, frameNow() - 150) }), 260);
         try {
           await waitFor(() => proxy.webSocketClosed, 60_000, "the server to close the stalled client");
         } finally {

@@ -33,7 +33,9 @@ export class Mover {
       if (a.sessionId === room.sessionId && a.action === "move") this.moveActions++;
     });
     room.onMessage("lockstepFrame", (f: LockstepFrameMsg) => this.onFrame(f));
-    for (const type of ["playerJoined", "playerLeft", "playerOffline", "playerOnline", "chat", "serverShutdown", "reconnect:ok", "lockstepFrames", "error"]) {
+    // The server drops a dropped player's buffered inputs: after reconnecting, send them again.
+    room.onMessage("reconnect:ok", () => (this.lastScheduled = -1));
+    for (const type of ["playerJoined", "playerLeft", "playerOffline", "playerOnline", "chat", "serverShutdown", "lockstepFrames", "error"]) {
       room.onMessage(type, () => {});
     }
   }

@@ -9,7 +9,7 @@ import { after, describe, test } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { signAccessToken } from "../src/utils/auth.ts";
-import { leaveCode, nextMessage, sleep, waitFor } from "./helpers.ts";
+import { NetProxy, allowQuickReconnect, leaveCode, nextMessage, sleep, waitFor } from "./helpers.ts";
 import { Mover } from "./mover.ts";
 import { RedisProcess, ServerProcess } from "./processes.ts";
 
@@ -19,8 +19,10 @@ const token = (userId: string) => signAccessToken({ userId, username: userId }, 
 const redisSkip = process.env.CI === "true" ? false : RedisProcess.unavailable();
 
 const started: Array<{ kill(): Promise<void> }> = [];
+const closers: Array<() => Promise<void>> = [];
 after(async () => {
   await Promise.all(started.map((p) => p.kill()));
+  await Promise.all(closers.map((close) => close()));
 });
 
 async function joinError(join: Promise<Room>): Promise<{ code?: number; message?: string }> {
@@ -34,16 +36,21 @@ async function joinError(join: Promise<Room>): Promise<{ code?: number; message?
 }
 
 describe("SIGTERM with a match running", { skip: redisSkip }, () => {
-  test("refuses new joins, lets the match play until the drain deadline, closes with 4001, flushes Redis, exits 0", async () => {
+  test("refuses new joins, lets the match play (reconnection included) until the drain deadline, closes with 4001, flushes Redis, exits 0", async () => {
     const redis = await RedisProcess.start();
     started.push(redis);
-    const server = await ServerProcess.start({ JWT_SECRET, REDIS_URL: redis.url, SHUTDOWN_DRAIN_MS: String(DRAIN_MS), MATCH_RECONNECT_WINDOW_MS: "60000" });
+    // No PUBLIC_ADDRESS: the SDK's WebSocket then follows the endpoint it was given (Bob's proxy).
+    const server = await ServerProcess.start({ JWT_SECRET, REDIS_URL: redis.url, SHUTDOWN_DRAIN_MS: String(DRAIN_MS), MATCH_RECONNECT_WINDOW_MS: "60000", PUBLIC_ADDRESS: "" });
     started.push(server);
     const inspect = new Redis(redis.url);
     try {
       const aliceRoom = await new Client(server.endpoint).create("game_room", { token: token("alice"), lockstep: true });
       const alice = new Mover(aliceRoom);
-      const bobRoom = await new Client(server.endpoint).joinById(aliceRoom.roomId, { token: token("bob") });
+      // Bob's connection goes through a proxy, so that his network can drop during the drain.
+      const proxy = await new NetProxy(server.port).start();
+      closers.push(() => proxy.close());
+      const bobRoom = await new Client(proxy.endpoint).joinById(aliceRoom.roomId, { token: token("bob") });
+      allowQuickReconnect(bobRoom);
       const bob = new Mover(bobRoom);
       // Dave drops without leaving: his seat is held and its reconnect record is in Redis.
       const daveRoom = await new Client(server.endpoint).joinById(aliceRoom.roomId, { token: token("dave") });
@@ -81,6 +88,13 @@ describe("SIGTERM with a match running", { skip: redisSkip }, () => {
         assert.equal(err.code, 503, err.message);
       }
       await carolRoom.leave();
+      // Bob's network drops mid-drain: the SDK brings him back to his seat, and he plays on.
+      const back = nextMessage(bobRoom, "reconnect:ok", () => true, 10_000);
+      proxy.cut();
+      await back.catch((err) => {
+        throw new Error(`${err.message}\n${server.output()}`);
+      });
+      const bobBack = (await bob.framesPass(3)) + 1;
 
       // The match goes on until the deadline; then both players are closed with 4001.
       assert.equal(await aliceClosed, 4001);
@@ -88,7 +102,7 @@ describe("SIGTERM with a match running", { skip: redisSkip }, () => {
       const lastFrame = Math.min(alice.lastFrame, bob.lastFrame);
       assert.ok(lastFrame - sigtermFrame >= 20, `only ${lastFrame - sigtermFrame} frames after SIGTERM (a ${DRAIN_MS} ms drain is ~${DRAIN_MS / 50})`);
       alice.assertMovedEveryFrame(sigtermFrame, lastFrame);
-      bob.assertMovedEveryFrame(sigtermFrame, lastFrame);
+      bob.assertMovedEveryFrame(bobBack, lastFrame);
 
       const exit = await server.exited;
       assert.deepEqual(exit, { code: 0, signal: null }, server.output());
