@@ -11,6 +11,7 @@ import jwt from "jsonwebtoken";
 import { pack } from "msgpackr";
 import type { Room } from "@colyseus/sdk";
 import { collect, leaveCode, nextMessage, sdk, sleep, startServer, tokenFor, waitFor, type TestServer } from "./helpers.ts";
+import { joinLobby } from "./matchmaking-helpers.ts";
 import { Mover } from "./mover.ts";
 
 const WINDOW_MS = 3000;
@@ -535,6 +536,42 @@ describe("a client that stops reading", () => {
       await proxy.close();
     }
   });
+});
+
+describe("the matchmaker room takes the same abuse", () => {
+  let lobbies = 0;
+  /**
+   * A fresh attacker in matchmaker_room does `act`; it gets `code` on `channel`, the counter
+   * moves, the game room's mover keeps moving, and a well-behaved lobby player still queues.
+   */
+  async function refusedInLobby(act: (room: Room) => void, code: string, channel = "match:error"): Promise<void> {
+    const attackerLobby = await joinLobby(server.endpoint, `lobby-attacker-${++lobbies}`, tokenFor(`lobby-attacker-${lobbies}`, server.cfg));
+    const before = await readMetrics();
+    const startFrame = frameNow();
+    act(attackerLobby.room);
+    const reply = await attackerLobby.inbox.take<{ code: string }>(channel, () => true, 8000);
+    assert.equal(reply.code, code, JSON.stringify(reply));
+    await healthy();
+    const key = metricKey("framesync_messages_rejected_total", { code });
+    assert.ok(((await readMetrics()).get(key) ?? 0) > (before.get(key) ?? 0), `${key} did not move`);
+    // The attacker and a well-behaved player can both still use the matchmaker.
+    const good = await joinLobby(server.endpoint, `lobby-good-${lobbies}`, tokenFor(`lobby-good-${lobbies}`, server.cfg));
+    await good.ask("match:find", { playersPerMatch: 5, modeId: `m${lobbies}` }, "match:queued");
+    await attackerLobby.ask("match:find", { playersPerMatch: 5, modeId: `a${lobbies}` }, "match:queued");
+    assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
+    await Promise.all([good.room.leave(), attackerLobby.room.leave()]);
+  }
+
+  test("a frame with only the protocol byte", () => refusedInLobby((r) => sendRaw(r, Uint8Array.from([ROOM_DATA])), "UNKNOWN_MESSAGE"));
+  test("garbage bytes", () => refusedInLobby((r) => sendRaw(r, Uint8Array.from([0xff, 0x00, 0x42])), "UNKNOWN_MESSAGE"));
+  test("an undecodable payload", () => refusedInLobby((r) => sendRaw(r, dataFrame("match:find", Uint8Array.from([0xdf, 0xff, 0xff, 0xff, 0xff]))), "INVALID_MESSAGE"));
+  test("an unknown message type", () => refusedInLobby((r) => r.send("match:steal", {}), "UNKNOWN_MESSAGE"));
+  test("NaN players per match", () => refusedInLobby((r) => r.send("match:find", { playersPerMatch: NaN }), "INVALID_MESSAGE"));
+  test("a nested structure 20 levels deep", () => {
+    const deep = (n: number): unknown => (n === 0 ? 1 : { a: deep(n - 1) });
+    return refusedInLobby((r) => r.send("match:find", { playersPerMatch: 2, modeId: deep(20) }), "INVALID_MESSAGE");
+  });
+  test("a 1000-character party code", () => refusedInLobby((r) => r.send("party:join", { partyCode: "p".repeat(1000) }), "INVALID_MESSAGE", "party:error"));
 });
 
 describe("the whole run", () => {

@@ -435,7 +435,8 @@ export class MatchmakerRoom extends Room {
     const handler = typeof type === "string" ? this.handlers.get(type) : undefined;
     if (!handler) {
       const channel: ErrorChannel = typeof type === "string" && type.startsWith("party:") ? "party:error" : "match:error";
-      return this.reject(session, channel, ErrorCodes.UNKNOWN_MESSAGE, `unknown message type ${JSON.stringify(type).slice(0, 64)}`);
+      // `type` may be undefined (a frame with nothing after its kind byte): JSON.stringify gives undefined then.
+      return this.reject(session, channel, ErrorCodes.UNKNOWN_MESSAGE, `unknown message type ${String(JSON.stringify(type) ?? type).slice(0, 64)}`);
     }
 
     let clean: unknown;
