@@ -462,7 +462,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
       void reconnectStore().release(this.matchId, seat.userId);
     }
     untrackRoom(this);
-    this.log.info({ frames: this.frameSync?.currentFrame, lateTicks: this.frameSync?.stats.lateTicks }, "room disposed");
+    // Colyseus also disposes a room whose onCreate refused its options: that one never ran.
+    if (this.frameSync) this.log.info({ frames: this.frameSync.currentFrame, lateTicks: this.frameSync.stats.lateTicks }, "room disposed");
     return saved;
   }
 
