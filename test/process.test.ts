@@ -85,7 +85,8 @@ describe("npm start", () => {
     assert.match(proc.output(), /"port":\d+/);
 
     // The signal goes to the server process (as a container runtime sends it); npm passes its exit code on.
-    const serverPid = descendants(proc.child.pid!).find((pid) => cmdline(pid).includes("src/index.ts"));
+    // npm → sh -c "node ... src/index.ts" → node: the node process, not the shell that names it.
+    const serverPid = descendants(proc.child.pid!).find((pid) => /(^|\/)node --import tsx src\/index\.ts/.test(cmdline(pid)));
     assert.ok(serverPid, "the server process under npm");
     process.kill(serverPid, "SIGTERM");
     const code = await Promise.race([proc.exited, new Promise((r) => setTimeout(() => r("timeout"), 15_000))]);
