@@ -12,6 +12,8 @@ export const MAX_INPUT_RATE_HZ = 50;
 const PING_INTERVAL_MS = 2000;
 /** The SDK refuses to auto-reconnect a room younger than this (its default is 5 s, long for a demo). */
 const AUTO_RECONNECT_MIN_UPTIME_MS = 1000;
+/** How many input ticks a released attack is repeated while the state still shows it on. */
+const MAX_RELEASE_REPEATS = 20;
 
 export const CloseCodes = {
   CONSENTED: 4000,
@@ -45,6 +47,7 @@ export class GameSession {
     this.counters = { inputsSent: 0, lockstepFramesReceived: 0, reconnects: 0 };
     this.timers = { input: 0, ping: 0 };
     this.lastIntent = { moving: false, attack: false };
+    this.releaseRepeats = 0;
   }
 
   get connected() {
@@ -296,18 +299,21 @@ export class GameSession {
   }
 
   /**
-   * Sends this tick's intent while something is pressed, plus one message when it is
-   * released (attack must be turned off); idle players send nothing, so lockstep
-   * frames show `null` for them.
+   * Sends this tick's intent while something is pressed, plus the release (attack must
+   * be turned off); idle players send nothing, so lockstep frames show `null` for them.
    */
   sendInput() {
     const intent = this.hooks.input.sample();
     if (!this.connected) return;
     const moving = intent.move.x !== 0 || intent.move.y !== 0;
-    if (!moving && !intent.attack && !intent.jump && !this.lastIntent.moving && !this.lastIntent.attack) return;
+    // The server keeps a `true` that arrived within a tick (contract §3), so a release that
+    // lands in the same tick as the last press is lost: repeat it until the state agrees.
+    const releasing = !intent.attack && (this.lastIntent.attack || (this.selfPlayer()?.attacking === true && this.releaseRepeats < MAX_RELEASE_REPEATS));
+    this.releaseRepeats = releasing ? this.releaseRepeats + 1 : 0;
+    if (!moving && !intent.attack && !intent.jump && !this.lastIntent.moving && !releasing) return;
     const inputs = {};
     if (moving || this.lastIntent.moving) inputs.move = intent.move;
-    if (intent.attack || this.lastIntent.attack) inputs.attack = intent.attack;
+    if (intent.attack || releasing) inputs.attack = intent.attack;
     if (intent.jump) inputs.jump = true;
     this.lastIntent = { moving, attack: intent.attack };
     this.room.send("input", { inputs });
