@@ -189,7 +189,9 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     try {
       return identityForJoin(options, token);
     } catch (err) {
-      metrics.joinsRefused.inc({ code: String((err as ServerError).code ?? JOIN_UNAUTHORIZED) });
+      const code = (err as ServerError).code ?? JOIN_UNAUTHORIZED;
+      metrics.joinsRefused.inc({ code: String(code) });
+      logger.debug({ code, reason: (err as Error).message }, "join refused");
       throw err;
     }
   }
@@ -513,6 +515,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
 
   private refuse(code: number, message: string, path?: "key"): never {
     metrics.joinsRefused.inc({ code: String(code) });
+    this.log.debug({ code, reason: message }, "join refused");
     if (path) metrics.reconnects.inc({ path, outcome: "refused" });
     throw new ServerError(code, message);
   }
