@@ -25,7 +25,7 @@ export const CloseCodes = {
 };
 
 /** Messages the page logs as they are (playerAction is coalesced by the log itself). */
-const LOGGED_MESSAGES = ["playerJoined", "playerLeft", "playerOffline", "playerOnline", "reconnect:ok", "playerAction"];
+const LOGGED_MESSAGES = ["playerJoined", "playerLeft", "playerOffline", "playerOnline", "reconnect:ok", "playerAction", "serverShutdown"];
 
 export class GameSession {
   /**
@@ -219,7 +219,7 @@ export class GameSession {
 
   onLogged(type, p) {
     if (type === "playerAction" && p.action === "jump") this.jumps.set(p.sessionId, performance.now());
-    const level = type === "playerOffline" || type === "playerLeft" ? "warn" : type === "reconnect:ok" || type === "playerOnline" ? "ok" : undefined;
+    const level = ["playerOffline", "playerLeft", "serverShutdown"].includes(type) ? "warn" : type === "reconnect:ok" || type === "playerOnline" ? "ok" : undefined;
     this.event(type, p, level);
   }
 
