@@ -146,12 +146,15 @@ export function translateMatchmakeErrors(): void {
       return await invoke(...args);
     } catch (err) {
       const e = err as { code?: number; message?: string };
-      if (e.code === 522) {
-        e.code = /locked/.test(e.message ?? "") ? JOIN_FORBIDDEN : JOIN_NOT_FOUND;
-      } else if (isRedisConnectionError(err)) {
+      if (isRedisConnectionError(err)) {
         metrics.redisErrors.inc({ op: "matchmake" });
         throw new ServerError(JOIN_UNAVAILABLE, REDIS_UNAVAILABLE);
       }
+      // Colyseus' own refusals (520..526: no such room type, room, seat or reconnection);
+      // the rooms count theirs (400, 401, 403) themselves.
+      const colyseusRefusal = typeof e.code === "number" && e.code >= 520 && e.code <= 526;
+      if (e.code === 522) e.code = /locked/.test(e.message ?? "") ? JOIN_FORBIDDEN : JOIN_NOT_FOUND;
+      if (colyseusRefusal) metrics.joinsRefused.inc({ code: String(e.code) });
       throw err;
     }
   };

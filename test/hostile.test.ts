@@ -234,6 +234,7 @@ describe("prototype pollution keys are dropped", () => {
     test(`a ${key} key in inputs is ignored and the rest of the input applies`, async () => {
       const room = await attacker();
       const before = await readMetrics();
+      const startFrame = frameNow();
       // msgpack carries "__proto__" as an ordinary map key; build it by hand so no JS object is involved.
       const inputs = Buffer.concat([
         Buffer.from([0x82, 0xa0 + key.length]),
@@ -252,6 +253,7 @@ describe("prototype pollution keys are dropped", () => {
       const afterM = await readMetrics();
       assert.ok(afterM.get("framesync_inputs_accepted_total")! > before.get("framesync_inputs_accepted_total")!);
       await healthy();
+      assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
       await room.leave();
     });
   }
@@ -264,12 +266,14 @@ describe("frames far away in time", () => {
   test("an input for a frame long past applies on the next tick", async () => {
     const room = await attacker();
     const before = await readMetrics();
+    const startFrame = frameNow();
     const jumped = nextMessage(room, "playerAction", (a) => a.sessionId === room.sessionId && a.action === "jump", 8000);
     room.send("input", { inputs: { jump: true }, frame: 0 });
     await jumped;
     const afterM = await readMetrics();
     assert.ok(afterM.get("framesync_inputs_accepted_total")! > before.get("framesync_inputs_accepted_total")!);
     await healthy();
+    assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
     await room.leave();
   });
 });
@@ -353,7 +357,8 @@ describe("joins with bad tokens or absurd options are refused with a clear error
   test("a token without exp", () => refusedJoin(joinWith(jwt.sign({ userId: "x" }, server.cfg.jwtSecret)), 401, /exp/));
   test("an expired token", () => refusedJoin(joinWith(jwt.sign({ userId: "x", exp: Math.floor(Date.now() / 1000) - 60 }, server.cfg.jwtSecret)), 401, /expired/));
   test("a token signed with another secret", () => refusedJoin(joinWith(jwt.sign({ userId: "x", exp: exp() }, "not-the-secret")), 401, /signature/));
-  test("a 100 KB token", () => refusedJoin(joinWith("a".repeat(100_000)), 401, /malformed/));
+  test("a 10 KB token", () => refusedJoin(joinWith("a".repeat(10_000)), 401, /malformed/));
+  test("a 100 KB token (the request body is over the matchmaking limit)", () => refusedJoin(joinWith("a".repeat(100_000)), 413, /body over/));
 
   const create = (options: Record<string, unknown>) => () => sdk(server.endpoint).create("game_room", { token: tokenFor("creator", server.cfg), ...options });
   test("create with fps 1e9", () => refusedJoin(create({ fps: 1e9 }), 400, /fps/));
@@ -372,42 +377,74 @@ describe("joins with bad tokens or absurd options are refused with a clear error
 });
 
 describe("connection-level faults", () => {
-  test("a WebSocket to a room that does not exist is closed, nothing else happens", async () => {
+  test("a WebSocket to a room that does not exist (no seat reservation) is closed and counted", async () => {
+    const before = await readMetrics();
     const startFrame = frameNow();
     const ws = new WebSocket(`${server.endpoint}/nope/nope?sessionId=forged`);
     const closed = await new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
-    assert.notEqual(closed, 1000 + 5000); // any close is fine; it must close
+    assert.ok(closed >= 1000, `closed with ${closed}`);
     await healthy();
+    const key = metricKey("framesync_connections_refused_total", { reason: "join_failed" });
+    await waitFor(async () => ((await readMetrics()).get(key) ?? 0) > (before.get(key) ?? 0), 8000, `${key} to move`);
     assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
   });
 
-  test("a forged reconnection token is refused", async () => {
+  test("a forged reconnection token is refused (524) and counted", async () => {
     const before = await readMetrics();
-    let err: { code?: number } | undefined;
-    try {
-      await sdk(server.endpoint).reconnect(`${roomId}:forged-token`);
-    } catch (e) {
-      err = e as { code?: number };
-    }
+    const startFrame = frameNow();
+    const err = await sdk(server.endpoint)
+      .reconnect(`${roomId}:forged-token`)
+      .then(
+        () => undefined,
+        (e: { code?: number; message?: string }) => e,
+      );
     assert.ok(err, "the reconnection was accepted");
+    assert.equal(err.code, 524, err.message);
     await healthy();
-    const afterM = await readMetrics();
-    assert.ok(afterM.get("framesync_rooms{room=\"game_room\"}")! >= 1);
-    assert.ok(before.size > 0);
+    const key = metricKey("framesync_joins_refused_total", { code: "524" });
+    assert.ok(((await readMetrics()).get(key) ?? 0) > (before.get(key) ?? 0), `${key} did not move`);
+    assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
   });
 
-  test("malformed matchmaking bodies get 4xx answers", async () => {
-    const post = (body: string, type = "application/json") =>
-      fetch(server.url("/matchmake/create/game_room"), { method: "POST", headers: { "content-type": type }, body });
-    for (const body of ["{", "[1,2,3]", "null", '"just a string"', "12"]) {
+  test("matchmaking bodies that are not options objects, too big, or for an unknown room get 4xx/5xx answers", async () => {
+    const before = await readMetrics();
+    const startFrame = frameNow();
+    const post = (body: string, room = "game_room") =>
+      fetch(server.url(`/matchmake/create/${room}`), { method: "POST", headers: { "content-type": "application/json" }, body });
+    // Not JSON at all: Colyseus answers 400 before any room code runs (nothing of ours to count).
+    assert.equal((await post("{")).status, 400);
+    // JSON but not an options object: no token in it, so 401 naming that, counted.
+    for (const body of ["[1,2,3]", "null", '"just a string"', "12"]) {
       const res = await post(body);
-      assert.ok(res.status >= 400 && res.status < 500, `${body} → ${res.status}`);
+      assert.equal(res.status, 401, `${body} → ${res.status}`);
+      assert.match((await res.json()).error, /token missing/);
     }
+    // Colyseus reads a matchmaking body whole, with no limit: ours refuses it unread.
     const big = await post(JSON.stringify({ token: "t", pad: "p".repeat(2 * 1024 * 1024) })).catch(() => undefined);
-    assert.ok(!big || big.status >= 400, "a 2 MB body is refused");
-    const unknownRoom = await fetch(server.url("/matchmake/joinOrCreate/no_such_room"), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    assert.ok(unknownRoom.status >= 400);
+    assert.ok(!big || big.status === 413, `a 2 MB body → ${big?.status}`);
+    const chunked = await fetch(server.url("/matchmake/create/game_room"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"token":"'));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit).catch(() => undefined);
+    assert.ok(!chunked || chunked.status === 411, `a body of unknown length → ${chunked?.status}`);
+    const unknownRoom = await post("{}", "no_such_room");
+    assert.equal(unknownRoom.status, 520);
     await healthy();
+    const afterM = await readMetrics();
+    const unauthorized = metricKey("framesync_joins_refused_total", { code: "401" });
+    assert.ok((afterM.get(unauthorized) ?? 0) - (before.get(unauthorized) ?? 0) >= 4, `${unauthorized} did not count them`);
+    const tooBig = metricKey("framesync_joins_refused_total", { code: "413" });
+    assert.ok((afterM.get(tooBig) ?? 0) > (before.get(tooBig) ?? 0), `${tooBig} did not move`);
+    const noHandler = metricKey("framesync_joins_refused_total", { code: "520" });
+    assert.ok((afterM.get(noHandler) ?? 0) > (before.get(noHandler) ?? 0), `${noHandler} did not move`);
+    assertMovedEveryFrame(startFrame + 1, await moving.framesPass(2));
   });
 
   test("one IP holding many connections that never join is capped; joined players are not affected", async () => {

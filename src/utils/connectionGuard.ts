@@ -1,15 +1,17 @@
 /**
  * Limits that sit below the rooms (contract §6): the per-IP cap on connections that
- * are not in a room yet, and the cap on what the server queues for one WebSocket.
- * Rooms never see either: a refused or cut socket is gone before or outside them.
+ * are not in a room yet, the cap on what the server queues for one WebSocket, and the
+ * size of a matchmaking request's body. Rooms never see these: a refused request or a
+ * refused or cut socket is gone before or outside them.
  */
-import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { matchMaker } from "@colyseus/core";
 import type { WebSocketTransport } from "@colyseus/ws-transport";
 import type { WebSocket, WebSocketServer } from "ws";
 import {
   CLOSE_SLOW_CONSUMER,
+  MAX_MATCHMAKE_BODY_BYTES,
   MAX_OUTBOUND_BUFFER_BYTES,
   OUTBOUND_CHECK_INTERVAL_MS,
   SLOW_CONSUMER_CLOSE_GRACE_MS,
@@ -24,6 +26,52 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 function ipOf(socket: Socket): string {
   const ip = socket.remoteAddress ?? "unknown";
   return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+}
+
+/**
+ * Refuses a matchmaking request whose body is over MAX_MATCHMAKE_BODY_BYTES (413) or of
+ * unknown length (411) before any listener reads it. Done at `emit`, so it runs ahead of
+ * Colyseus' request handler whatever order the listeners were added in.
+ */
+function limitMatchmakeBodies(http: HttpServer): void {
+  const emit = http.emit;
+  http.emit = function (this: HttpServer, event: string, ...args: unknown[]): boolean {
+    if (event === "request") {
+      const [req, res] = args as [IncomingMessage, ServerResponse];
+      const refusal = req.method === "POST" && req.url?.startsWith(`/${matchMaker.controller.matchmakeRoute}/`) ? bodyRefusal(req) : undefined;
+      if (refusal) {
+        metrics.joinsRefused.inc({ code: String(refusal.status) });
+        const body = JSON.stringify({ code: refusal.status, error: refusal.error });
+        res.writeHead(refusal.status, {
+          ...matchMaker.controller.DEFAULT_CORS_HEADERS,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          connection: "close",
+        });
+        res.end(body);
+        req.socket.destroySoon?.();
+        return true;
+      }
+    }
+    return (emit as (this: HttpServer, event: string, ...args: unknown[]) => boolean).call(this, event, ...args);
+  } as typeof http.emit;
+}
+
+function bodyRefusal(req: IncomingMessage): { status: number; error: string } | undefined {
+  const length = req.headers["content-length"];
+  if (length === undefined) {
+    return req.headers["transfer-encoding"] ? { status: 411, error: "matchmaking requests need a Content-Length" } : undefined;
+  }
+  if (!(Number(length) <= MAX_MATCHMAKE_BODY_BYTES)) {
+    return { status: 413, error: `matchmaking request body over ${MAX_MATCHMAKE_BODY_BYTES} bytes` };
+  }
+  return undefined;
+}
+
+/** True when `ws` is the connection of session `sessionId` in local room `roomId`. */
+function isRoomClient(ws: WebSocket, roomId: string, sessionId: string): boolean {
+  const client = matchMaker.getLocalRoomById(roomId)?.clients.getById(sessionId) as { ref?: unknown } | undefined;
+  return client?.ref === ws;
 }
 
 export class ConnectionGuard {
@@ -47,6 +95,7 @@ export class ConnectionGuard {
     // The transport keeps its ws server protected; this guard is the one place that reaches in.
     const wss = (transport as unknown as { wss: WebSocketServer }).wss;
     http.on("connection", (socket: Socket) => this.onSocket(socket));
+    limitMatchmakeBodies(http);
     wss.on("connection", (ws: WebSocket, req: IncomingMessage) => this.onWebSocket(ws, req));
     this.timer = setInterval(() => {
       this.checkJoined();
@@ -92,7 +141,12 @@ export class ConnectionGuard {
     const sessionId = url.searchParams.get("sessionId");
     if (!roomId || !sessionId) return; // not a room connection: it stays pending until it closes
     this.joining.set(ws, { socket: req.socket, roomId, sessionId });
-    ws.once("close", () => this.joining.delete(ws));
+    // Registered before Colyseus' own close handler, so a client that joined a moment ago is still in its room here.
+    ws.once("close", () => {
+      if (!this.joining.delete(ws)) return;
+      // Closed before it was ever a room's client: no such room or seat, an expired or forged reservation.
+      if (!isRoomClient(ws, roomId, sessionId)) metrics.connectionsRefused.inc({ reason: "join_failed" });
+    });
   }
 
   /**
@@ -102,8 +156,7 @@ export class ConnectionGuard {
    */
   private checkJoined(): void {
     for (const [ws, { socket, roomId, sessionId }] of this.joining) {
-      const client = matchMaker.getLocalRoomById(roomId)?.clients.getById(sessionId) as { ref?: unknown } | undefined;
-      if (client?.ref !== ws) continue;
+      if (!isRoomClient(ws, roomId, sessionId)) continue;
       this.joining.delete(ws);
       this.joinedAs.set(ws, { roomId, sessionId });
       this.release(socket);

@@ -122,6 +122,12 @@ export const SLOW_CONSUMER_CLOSE_GRACE_MS = 1_000;
  * MAX_PENDING_CONNECTIONS_PER_IP, 0 = off) and let the proxy limit per client.
  */
 export const MAX_PENDING_CONNECTIONS_PER_IP = 64;
+/**
+ * A matchmaking request's body (JSON join/create options: a token and a few fields).
+ * Colyseus reads these bodies whole with no limit of its own; larger → 413, and one
+ * without a Content-Length (chunked) → 411, before anything is read.
+ */
+export const MAX_MATCHMAKE_BODY_BYTES = 16 * 1024;
 
 /** `error.code` values sent to clients. */
 export const ErrorCodes = {
