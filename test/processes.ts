@@ -34,6 +34,10 @@ class Child {
     this.child.stdout!.on("data", keep);
     this.child.stderr!.on("data", keep);
     this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve({ code, signal })));
+    // A test file that ends early (a timeout, a crash) must not leave servers or Redis behind.
+    const reap = () => this.child.kill("SIGKILL");
+    process.once("exit", reap);
+    this.child.once("exit", () => process.removeListener("exit", reap));
   }
 
   get running(): boolean {
