@@ -10,7 +10,17 @@ import { waitFor } from "./helpers.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const children: ChildProcess[] = [];
-after(() => children.forEach((c) => c.exitCode === null && c.kill("SIGKILL")));
+// Kill what npm started too (npm → sh → node), so a failed test leaves no server behind.
+after(() =>
+  children.forEach((c) => {
+    for (const pid of c.pid ? descendants(c.pid) : []) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+    if (c.exitCode === null) c.kill("SIGKILL");
+  }),
+);
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();

@@ -4,7 +4,7 @@
  * message path, seats, reconnection and lockstep broadcast. Game rooms extend
  * FrameSyncRoom and implement onFrameUpdate (and optionally onFrameSync).
  */
-import { ClientState, Protocol, Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { ClientState, Protocol, Room, RoomInternalState, ServerError, type AuthContext, type Client } from "@colyseus/core";
 import { decode, type Schema, type MapSchema } from "@colyseus/schema";
 import { unpack } from "msgpackr";
 import { z } from "zod";
@@ -436,7 +436,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     const wasHeld = seat.held !== undefined;
     if (wasHeld) {
       metrics.seatsHeld.dec();
-      metrics.reconnects.inc({ path: "sdk", outcome: "expired" });
+      metrics.reconnects.inc({ path: "none", outcome: "expired" });
     }
     if (code === CLOSE_ABUSE) metrics.clientsClosed.inc({ code: String(CLOSE_ABUSE) });
     this.removePlayer(seat, client.sessionId);
@@ -510,7 +510,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   }
 
   private isDisposing(): boolean {
-    return (this as unknown as { _internalState: number })._internalState === 2;
+    return (this as unknown as { _internalState: number })._internalState === RoomInternalState.DISPOSING;
   }
 
   private refuse(code: number, message: string, path?: "key"): never {

@@ -74,7 +74,7 @@ export const metrics = {
   messagesRejected: counter("framesync_messages_rejected_total", "Client messages rejected, by error code", ["code"]),
   joinsRefused: counter("framesync_joins_refused_total", "Joins refused, by code", ["code"]),
   clientsClosed: counter("framesync_clients_closed_total", "Connections the server closed, by close code", ["code"]),
-  reconnects: counter("framesync_reconnects_total", "Seat recoveries, by path (sdk, key, replace) and outcome", ["path", "outcome"]),
+  reconnects: counter("framesync_reconnects_total", "Seat recoveries by path (sdk, key, replace) and outcome (ok, refused); a held seat whose window ran out counts as path none, outcome expired", ["path", "outcome"]),
   seatsHeld: gauge("framesync_seats_held", "Seats held for a disconnected player"),
   queueSize: gauge("framesync_matchmaking_queue_size", "Tickets waiting in matchmaking queues known to this process"),
   matchesMade: counter("framesync_matches_made_total", "Matches the matchmaker created", ["source"]),
