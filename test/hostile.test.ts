@@ -148,7 +148,8 @@ describe("malformed frames get an error reply and the sender stays connected", (
   test("garbage after a ROOM_DATA byte", () => rejected((r) => sendRaw(r, Uint8Array.from([ROOM_DATA, 0xc1, 0xc1, 0xff])), { code: "INVALID_MESSAGE", message: /decoded/ }));
   test("a frame with only the protocol byte", () => rejected((r) => sendRaw(r, Uint8Array.from([ROOM_DATA])), { code: "UNKNOWN_MESSAGE" }));
   test("an empty frame", () => rejected((r) => sendRaw(r, new Uint8Array(0)), { code: "UNKNOWN_MESSAGE" }));
-  test("an unknown protocol code", () => rejected((r) => sendRaw(r, Uint8Array.from([50, 1, 2, 3])), { code: "UNKNOWN_MESSAGE", message: /frame kind 50/ }));
+  // The kind is the low 5 bits of byte 0 (the high bits are modifiers, as Colyseus reads them): 0x3e is kind 30, which does not exist.
+  test("an unknown protocol code", () => rejected((r) => sendRaw(r, Uint8Array.from([0x3e, 1, 2, 3])), { code: "UNKNOWN_MESSAGE", message: /frame kind 30/ }));
   test("a ROOM_DATA_BYTES frame the room does not take", () => rejected((r) => sendRaw(r, Uint8Array.from([17, 0xa5, ...Buffer.from("input"), 1, 2])), { code: "UNKNOWN_MESSAGE" }));
   test("a ROOM_REQUEST frame the room does not answer", () => rejected((r) => sendRaw(r, Uint8Array.from([21, 1, 0xa5, ...Buffer.from("input")])), { code: "UNKNOWN_MESSAGE" }));
   test("a text frame instead of a binary one", () => rejected((r) => sendRaw(r, '{"type":"input","inputs":{}}'), { code: "UNKNOWN_MESSAGE" }));

@@ -10,10 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { ClientState, Room, type AuthContext, type Client } from "@colyseus/core";
-import { decode } from "@colyseus/schema";
-import { unpack } from "msgpackr";
 import type { z } from "zod";
-import { PayloadError, describeZodError, sanitize } from "../protocol.ts";
 import { identityForJoin, type Identity } from "../utils/auth.ts";
 import {
   CLOSE_ABUSE,
@@ -27,6 +24,7 @@ import {
 } from "../utils/limits.ts";
 import { logger, type Logger } from "../utils/logger.ts";
 import { metrics, trackRoom, untrackRoom } from "../utils/metrics.ts";
+import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "../utils/messageGate.ts";
 import { RateLimiter, ReplyThrottle } from "../utils/rateLimit.ts";
 import {
   countWaiting,
@@ -54,12 +52,6 @@ import {
 import { newPartyCode, normalizePartyCode } from "../matchmaking/partyCode.ts";
 import { holderKind, partyHolder, ticketHolder, type EnqueueResult, type Holder, type Party, type PartyMember, type QueueCriteria } from "../matchmaking/store.ts";
 
-/** Colyseus frame kinds this room handles itself (shared-types' Protocol; the low 5 bits of byte 0). */
-const FRAME_KIND_MASK = 0x1f;
-const FRAME = { JOIN_ROOM: 10, LEAVE_ROOM: 12, ROOM_DATA: 13, PING: 18 } as const;
-
-/** Colyseus' own message path; join acknowledgement, ping and leave still go through it. */
-const colyseusOnMessage = (Room.prototype as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage;
 
 type ErrorChannel = "match:error" | "party:error";
 /** Codes sent on `match:error` / `party:error`: the matchmaker's own plus the generic message faults. */
@@ -140,7 +132,7 @@ export class MatchmakerRoom extends Room {
   async onCreate(): Promise<void> {
     this.log = logger.child({ roomId: this.roomId, room: this.roomName });
     trackRoom(this);
-    (this as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage = this.routeMessage;
+    installMessageGate(this, this.routeMessage);
 
     this.onClientMessage("match:find", MatchFind, "match:error", (s, msg) => this.find(s, msg));
     this.onClientMessage("match:cancel", MatchCancel, "match:error", (s) => this.cancel(s));
@@ -412,45 +404,26 @@ export class MatchmakerRoom extends Room {
    */
   private readonly routeMessage = (client: Client, buffer: Buffer): void => {
     if (client.state === ClientState.LEAVING) return;
-    const kind = buffer && buffer.length > 0 ? buffer[0] & FRAME_KIND_MASK : -1;
-    if (kind === FRAME.JOIN_ROOM || kind === FRAME.LEAVE_ROOM) return colyseusOnMessage.call(this, client, buffer);
+    if (isLifecycleFrame(buffer)) return colyseusOnMessage.call(this, client, buffer);
     const session = this.sessions.get(client.sessionId);
     if (!session || session.left) return;
 
-    const verdict = session.rate.take(performance.now());
-    if (verdict === "abusive") return this.closeForAbuse(session);
-    if (verdict === "limited") return this.reject(session, "match:error", ErrorCodes.RATE_LIMITED, "too many messages: at most 60 a second, bursts of 120");
-    if (kind === FRAME.PING) return colyseusOnMessage.call(this, client, buffer);
-    if (kind !== FRAME.ROOM_DATA) return this.reject(session, "match:error", ErrorCodes.UNKNOWN_MESSAGE, `unsupported frame kind ${kind}`);
-
-    let type: unknown;
-    let payload: unknown;
-    try {
-      const it = { offset: 1 };
-      type = decode.stringCheck(buffer, it) ? decode.string(buffer, it) : decode.number(buffer, it);
-      payload = buffer.byteLength > it.offset ? unpack(buffer.subarray(it.offset)) : undefined;
-    } catch {
-      return this.reject(session, "match:error", ErrorCodes.INVALID_MESSAGE, "message could not be decoded");
+    const outcome = gateMessage(buffer, session.rate, this.handlers);
+    switch (outcome.kind) {
+      case "colyseus":
+        return colyseusOnMessage.call(this, client, buffer);
+      case "abusive":
+        return this.closeForAbuse(session);
+      case "reject": {
+        // A known message's errors go on its channel; an unknown party:* type on party:error.
+        const channel: ErrorChannel = outcome.handler?.errors ?? (outcome.type?.startsWith("party:") ? "party:error" : "match:error");
+        return this.reject(session, channel, outcome.error ? validationCode(outcome.error) : outcome.code, outcome.message);
+      }
+      case "dispatch": {
+        const { handler, payload } = outcome;
+        void this.inLane(session, handler.errors, () => handler.handle(session, payload));
+      }
     }
-    const handler = typeof type === "string" ? this.handlers.get(type) : undefined;
-    if (!handler) {
-      const channel: ErrorChannel = typeof type === "string" && type.startsWith("party:") ? "party:error" : "match:error";
-      // `type` may be undefined (a frame with nothing after its kind byte): JSON.stringify gives undefined then.
-      return this.reject(session, channel, ErrorCodes.UNKNOWN_MESSAGE, `unknown message type ${String(JSON.stringify(type) ?? type).slice(0, 64)}`);
-    }
-
-    let clean: unknown;
-    try {
-      clean = sanitize(payload);
-    } catch (err) {
-      if (err instanceof PayloadError) return this.reject(session, handler.errors, ErrorCodes.INVALID_MESSAGE, `${type}: ${err.message}`);
-      throw err;
-    }
-    const parsed = handler.schema.safeParse(clean);
-    if (!parsed.success) {
-      return this.reject(session, handler.errors, validationCode(parsed.error), `${type}: ${describeZodError(parsed.error)}`);
-    }
-    void this.inLane(session, handler.errors, () => handler.handle(session, parsed.data));
   };
 
   /**

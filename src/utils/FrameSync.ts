@@ -4,9 +4,8 @@
  * message path, seats, reconnection and lockstep broadcast. Game rooms extend
  * FrameSyncRoom and implement onFrameUpdate (and optionally onFrameSync).
  */
-import { ClientState, Protocol, Room, RoomInternalState, ServerError, type AuthContext, type Client } from "@colyseus/core";
-import { decode, type Schema, type MapSchema } from "@colyseus/schema";
-import { unpack } from "msgpackr";
+import { ClientState, Room, RoomInternalState, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import type { Schema, MapSchema } from "@colyseus/schema";
 import { z } from "zod";
 import { config } from "../config.ts";
 import { targetFrame, type Inputs } from "../game/merge.ts";
@@ -15,11 +14,9 @@ import {
   AnyInputs,
   FramesSinceMessage,
   GameJoinOptions,
-  PayloadError,
   describeZodError,
   inputMessage,
   ownOptions,
-  sanitize,
 } from "../protocol.ts";
 import { identityForJoin, verifySeatGrants, type Identity, type SeatGrant } from "./auth.ts";
 import {
@@ -45,6 +42,7 @@ import {
 } from "./limits.ts";
 import { logger, type Logger } from "./logger.ts";
 import { metrics, trackRoom, untrackRoom } from "./metrics.ts";
+import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "./messageGate.ts";
 import { RateLimiter, ReplyThrottle } from "./rateLimit.ts";
 import { reconnectStore } from "./reconnectStore.ts";
 import { SeatBook, type Seat } from "./seats.ts";
@@ -131,18 +129,6 @@ function uncorkAll(sockets: NetSocketLike[]): void {
   for (const socket of sockets) socket.uncork();
 }
 
-const PROTOCOL_CODE_MASK = 0x3f;
-
-/** A decoded message type for an error message: whatever it is, a short string (`undefined` included). */
-function describeType(type: unknown): string {
-  const text = typeof type === "string" ? JSON.stringify(type) : String(type);
-  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
-}
-/** Colyseus' frame kinds (the SDK's `room.ping()` sends PING = 18 in 0.18, not 9 as before). */
-const PROTOCOL = Protocol;
-
-/** Colyseus' own message path, which this room wraps (see `_onMessage`). */
-const colyseusOnMessage = (Room.prototype as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage;
 
 export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> extends Room<{ state: S }> {
   protected frameSync!: FrameSyncManager;
@@ -218,7 +204,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     trackRoom(this);
 
     // Data messages take our guarded path instead of Colyseus' (see routeMessage).
-    (this as unknown as { _onMessage: (client: Client, buffer: Buffer) => void })._onMessage = this.routeMessage;
+    installMessageGate(this, this.routeMessage);
     // One patch per frame, sent by the tick itself (see initFrameSync).
     this.patchRate = null;
     this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT, recordFrames: options.recordFrames ?? false });
@@ -542,46 +528,27 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
    */
   private readonly routeMessage = (client: Client, buffer: Buffer): void => {
     if (client.state === ClientState.LEAVING) return;
-    const code = buffer && buffer.length > 0 ? buffer[0] & PROTOCOL_CODE_MASK : -1;
-    if (code === PROTOCOL.JOIN_ROOM || code === PROTOCOL.LEAVE_ROOM) return colyseusOnMessage.call(this, client, buffer);
-
+    if (isLifecycleFrame(buffer)) return colyseusOnMessage.call(this, client, buffer);
     const seat = this.seats.ofSession(client.sessionId);
     const limiter = this.limiters.get(client.sessionId);
     if (!seat || !limiter) return; // a replaced connection still closing
 
-    const verdict = limiter.rate.take(performance.now());
-    if (verdict === "abusive") return this.closeForAbuse(client);
-    if (verdict === "limited") return this.reject(client, ErrorCodes.RATE_LIMITED, "too many messages: at most 60 a second, bursts of 120");
-    if (code === PROTOCOL.PING) return colyseusOnMessage.call(this, client, buffer);
-    if (code !== PROTOCOL.ROOM_DATA) return this.reject(client, ErrorCodes.UNKNOWN_MESSAGE, `unsupported frame kind ${code}`);
-
-    let type: unknown;
-    let payload: unknown;
-    try {
-      const it = { offset: 1 };
-      type = decode.stringCheck(buffer, it) ? decode.string(buffer, it) : decode.number(buffer, it);
-      payload = buffer.byteLength > it.offset ? unpack(buffer.subarray(it.offset)) : undefined;
-    } catch {
-      return this.reject(client, ErrorCodes.INVALID_MESSAGE, "message could not be decoded");
-    }
-    const handler = typeof type === "string" ? this.handlers.get(type) : undefined;
-    if (!handler) return this.reject(client, ErrorCodes.UNKNOWN_MESSAGE, `unknown message type ${describeType(type)}`);
-
-    let clean: unknown;
-    try {
-      clean = sanitize(payload);
-    } catch (err) {
-      if (err instanceof PayloadError) return this.reject(client, ErrorCodes.INVALID_MESSAGE, `${type}: ${err.message}`);
-      throw err;
-    }
-    const parsed = handler.schema.safeParse(clean);
-    if (!parsed.success) return this.reject(client, ErrorCodes.INVALID_MESSAGE, `${type}: ${describeZodError(parsed.error)}`);
-    try {
-      handler.handle(client, seat, parsed.data);
-    } catch (err) {
-      // A bug in a handler, not a client fault: logged with its stack, and the room goes on.
-      metrics.processFaults.inc({ kind: "handler" });
-      this.log.error({ err, sessionId: client.sessionId, type, frame: this.frameSync.currentFrame }, "message handler failed");
+    const outcome = gateMessage(buffer, limiter.rate, this.handlers);
+    switch (outcome.kind) {
+      case "colyseus":
+        return colyseusOnMessage.call(this, client, buffer);
+      case "abusive":
+        return this.closeForAbuse(client);
+      case "reject":
+        return this.reject(client, outcome.code, outcome.message);
+      case "dispatch":
+        try {
+          outcome.handler.handle(client, seat, outcome.payload);
+        } catch (err) {
+          // A bug in a handler, not a client fault: logged with its stack, and the room goes on.
+          metrics.processFaults.inc({ kind: "handler" });
+          this.log.error({ err, sessionId: client.sessionId, type: outcome.type, frame: this.frameSync.currentFrame }, "message handler failed");
+        }
     }
   };
 
