@@ -9,7 +9,7 @@ import type { Schema, MapSchema } from "@colyseus/schema";
 import { z } from "zod";
 import { config } from "../config.ts";
 import { targetFrame, type Inputs } from "../game/merge.ts";
-import { FrameSyncManager, RingBuffer, type ClientInput, type FrameData, type FrameSyncConfig } from "./FrameSyncManager.ts";
+import { FrameSyncManager, type ClientInput, type FrameData, type FrameSyncConfig } from "./FrameSyncManager.ts";
 import {
   AnyInputs,
   FramesSinceMessage,
@@ -42,6 +42,7 @@ import {
 } from "./limits.ts";
 import { logger, type Logger } from "./logger.ts";
 import { metrics, trackRoom, untrackRoom } from "./metrics.ts";
+import { LockstepLog, bySeat } from "./lockstep.ts";
 import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "./messageGate.ts";
 import { RateLimiter, ReplyThrottle } from "./rateLimit.ts";
 import { reconnectStore } from "./reconnectStore.ts";
@@ -53,6 +54,7 @@ import { drainDeadline } from "../shutdown.ts";
 
 export { FrameSyncManager, RingBuffer, realClock } from "./FrameSyncManager.ts";
 export type { ClientInput, FrameData, FrameSyncConfig, TickClock, TickStats } from "./FrameSyncManager.ts";
+export type { LockstepEntry, LockstepFrame } from "./lockstep.ts";
 
 // ---------------------------------------------------------------------------
 // FrameSyncRoom: Colyseus adapter.
@@ -70,27 +72,6 @@ export interface FrameSyncState extends Schema {
   frame: number;
   // Any game's player schema that has the SeatedPlayer fields.
   players: MapSchema<any>;
-}
-
-export interface LockstepEntry {
-  sessionId: string;
-  seatIndex: number;
-  inputs: Inputs | null;
-  /**
-   * Only in the first frame after the player moved to this session (reconnect-key reclaim
-   * or takeover, contract §3 path 2): the session it had before, whose state it keeps.
-   */
-  previousSessionId?: string;
-}
-
-/** Lockstep and replay entries are ordered by seatIndex, then sessionId (contract §7). */
-const bySeat = (a: { seatIndex: number; sessionId: string }, b: { seatIndex: number; sessionId: string }) =>
-  a.seatIndex - b.seatIndex || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
-
-export interface LockstepFrame {
-  frame: number;
-  timestamp: number;
-  inputs: LockstepEntry[];
 }
 
 type MessageHandler<T> = (client: Client, seat: Seat, payload: T) => void;
@@ -145,9 +126,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   protected seats = new SeatBook();
   private readonly handlers = new Map<string, Registered>();
   private readonly limiters = new Map<string, { rate: RateLimiter; replies: ReplyThrottle }>();
-  private lockstepHistory: RingBuffer<LockstepFrame> | undefined;
-  /** Sessions renamed since the last lockstep frame (new → the one before), announced once as `previousSessionId`. */
-  private readonly lockstepRenames = new Map<string, string>();
+  /** Set in lockstep rooms: the frames `frames:since` answers from. */
+  private lockstepLog: LockstepLog | undefined;
   /** When each connection last asked for `frames:since` (performance.now ms). */
   private readonly lastCatchUp = new WeakMap<Client, number>();
   /** Set in `recordFrames` rooms: records the replay saved when the room is disposed. */
@@ -209,7 +189,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.patchRate = null;
     this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT, recordFrames: options.recordFrames ?? false });
     if (this.lockstep) {
-      this.lockstepHistory = new RingBuffer(Math.ceil(config().lockstepHistoryS * this.frameSync.targetFPS) + 1);
+      this.lockstepLog = new LockstepLog(Math.ceil(config().lockstepHistoryS * this.frameSync.targetFPS) + 1);
     }
     this.onClientMessage("input", inputMessage(this.inputsSchema), (client, seat, msg) => this.acceptInput(client, seat, msg));
     this.onClientMessage("frames:since", FramesSinceMessage, (client, _seat, msg) => this.sendFramesSince(client, msg.frame));
@@ -584,45 +564,31 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   // --- lockstep (contract §7) ---
 
   private broadcastLockstep(frameData: FrameData): void {
-    const byClient = new Map(frameData.inputs.map((i) => [i.clientId, i.inputs]));
-    const entries: LockstepEntry[] = [];
-    this.state.players.forEach((p: SeatedPlayer) => {
-      const entry: LockstepEntry = { sessionId: p.sessionId, seatIndex: p.seatIndex, inputs: byClient.get(p.sessionId) ?? null };
-      const previous = this.lockstepRenames.get(p.sessionId);
-      if (previous !== undefined) entry.previousSessionId = previous;
-      entries.push(entry);
-    });
-    this.lockstepRenames.clear();
-    entries.sort(bySeat);
-    const frame: LockstepFrame = { frame: frameData.frame, timestamp: frameData.timestamp, inputs: entries };
-    this.lockstepHistory!.push(frame);
-    this.broadcast("lockstepFrame", { frame: frame.frame, inputs: entries });
+    const players: SeatedPlayer[] = [];
+    this.state.players.forEach((p: SeatedPlayer) => players.push(p));
+    const frame = this.lockstepLog!.record(frameData, players);
+    this.broadcast("lockstepFrame", { frame: frame.frame, inputs: frame.inputs });
   }
 
   private sendFramesSince(client: Client, since: number): void {
-    const history = this.lockstepHistory;
-    if (!history) return this.reject(client, ErrorCodes.NOT_LOCKSTEP, "frames:since needs a room created with lockstep: true");
+    const log = this.lockstepLog;
+    if (!log) return this.reject(client, ErrorCodes.NOT_LOCKSTEP, "frames:since needs a room created with lockstep: true");
     // Each answer can be up to the whole kept window: a client may not ask in a loop.
     const now = performance.now();
     if (now - (this.lastCatchUp.get(client) ?? -Infinity) < FRAMES_SINCE_MIN_INTERVAL_MS) {
       return this.reject(client, ErrorCodes.RATE_LIMITED, `frames:since at most once every ${FRAMES_SINCE_MIN_INTERVAL_MS} ms`);
     }
     this.lastCatchUp.set(client, now);
-    const oldest = history.first()?.frame ?? this.frameSync.currentFrame;
-    if (since + 1 < oldest) {
-      return this.reject(client, ErrorCodes.FRAMES_EXPIRED, `frames after ${since} are gone (oldest kept: ${oldest}); resync from state`);
+    const answer = log.since(since, this.frameSync.currentFrame);
+    if ("expired" in answer) {
+      return this.reject(client, ErrorCodes.FRAMES_EXPIRED, `frames after ${since} are gone (oldest kept: ${answer.expired}); resync from state`);
     }
-    client.send("lockstepFrames", { frames: history.toArray().filter((f) => f.frame > since) });
+    client.send("lockstepFrames", { frames: answer.frames });
   }
 
   /** A player moved to a new session (path 2): lockstep announces it once, the replay records it. */
   private noteRenamed(from: string, to: string): void {
-    if (this.lockstep) {
-      // Two moves within one tick (X → Y → Z) are announced as X → Z: clients never saw Y.
-      const origin = this.lockstepRenames.get(from) ?? from;
-      this.lockstepRenames.delete(from);
-      this.lockstepRenames.set(to, origin);
-    }
+    this.lockstepLog?.renamed(from, to);
     this.replay?.rename(this.frameSync.currentFrame, from, to);
   }
 
