@@ -36,13 +36,13 @@ const plan = quick
   ? {
       tickS: 2, warmupS: 0.5, latencyRooms: 2, latencyS: 2,
       capacityClients: [8], capacityS: 2, loadedClients: 16, loadedS: 2,
-      searchStart: 24, searchStep: 8, searchSteps: 1, searchS: 2,
+      searchStart: 24, searchStep: 8, searchSteps: 1, searchS: 2, searchResolution: 4,
       reconnectTrials: 3, clientsPerLoadProcess: 500,
     }
   : {
       tickS: 60, warmupS: 3, latencyRooms: 25, latencyS: 15,
       capacityClients: [250, 500], capacityS: 15, loadedClients: 1000, loadedS: 60,
-      searchStart: 1500, searchStep: 500, searchSteps: 4, searchS: 15,
+      searchStart: 1500, searchStep: 500, searchSteps: 4, searchS: 15, searchResolution: 100,
       reconnectTrials: 40, clientsPerLoadProcess: 500,
     };
 /** Hard bound of the whole run; every child is killed when it passes. */
@@ -105,6 +105,8 @@ interface PointResult {
   upBytesPerClientPerS: number | null;
   downMessagesPerClientPerS: number | null;
   serverSendsPerS: number;
+  inputsAcceptedPerS: number;
+  messagesRejectedPerS: number;
   serverWriteSyscallsPerS: number;
   serverReadSyscallsPerS: number;
   clientsBehind: number;
@@ -187,7 +189,8 @@ function summarizePoint(
 ): PointResult {
   const windowS = (m1.at - m0.at) / 1000;
   const ticks = total(m1.s, "framesync_ticks_total") - total(m0.s, "framesync_ticks_total");
-  const rooms = o.rooms;
+  // The rooms that really exist (a room whose later joins failed still ticks), from the server.
+  const rooms = total(m1.s, "framesync_rooms") || o.rooms;
   const expected = windowS * o.fps;
   const counted = ticks / rooms;
   const cpu = cpuPerSecond(p0, p1);
@@ -221,6 +224,8 @@ function summarizePoint(
     upBytesPerClientPerS: perClient(rep.bytesUp),
     downMessagesPerClientPerS: perClient(rep.messagesDown),
     serverSendsPerS: Math.round(rep.messagesDown / rep.seconds),
+    inputsAcceptedPerS: Math.round((total(m1.s, "framesync_inputs_accepted_total") - total(m0.s, "framesync_inputs_accepted_total")) / windowS),
+    messagesRejectedPerS: Math.round((total(m1.s, "framesync_messages_rejected_total") - total(m0.s, "framesync_messages_rejected_total")) / windowS),
     serverWriteSyscallsPerS: Math.round((p1.writeCalls - p0.writeCalls) / ((p1.at - p0.at) / 1000)),
     serverReadSyscallsPerS: Math.round((p1.readCalls - p0.readCalls) / ((p1.at - p0.at) / 1000)),
     clientsBehind: rep.clientsBehind,
@@ -282,6 +287,8 @@ function capacityFigures(p: PointResult) {
     upBytesPerClientPerS: p.upBytesPerClientPerS,
     downMessagesPerClientPerS: p.downMessagesPerClientPerS,
     serverSendsPerS: p.serverSendsPerS,
+    inputsAcceptedPerS: p.inputsAcceptedPerS,
+    messagesRejectedPerS: p.messagesRejectedPerS,
     serverWriteSyscallsPerS: p.serverWriteSyscallsPerS,
     serverReadSyscallsPerS: p.serverReadSyscallsPerS,
     clientsBehind: p.clientsBehind,
@@ -307,33 +314,41 @@ async function capacitySection() {
   return { points, loaded20 };
 }
 
-async function searchSection(alreadyHeld: PointResult[]) {
+/**
+ * The largest client count one server process holds: from the capacity points, step up
+ * by `searchStep` while the largest point holds, else bisect between the largest that
+ * held and the smallest that failed; bounded in steps and by the run's time budget.
+ */
+async function searchSection(alreadyRun: PointResult[]) {
   const steps: ReturnType<typeof capacityFigures>[] = [];
-  let best = alreadyHeld.filter(holds).reduce<PointResult | undefined>((b, p) => (!b || p.joined > b.joined ? p : b), undefined);
-  let clients = plan.searchStart;
+  let best = alreadyRun.filter(holds).reduce<PointResult | undefined>((b, p) => (!b || p.joined > b.joined ? p : b), undefined);
+  let lo = best?.joined ?? 0;
+  let hi = alreadyRun.filter((p) => !holds(p)).reduce((m, p) => Math.min(m, p.conditions.clients as number), Infinity);
   let stoppedBy = "step limit";
-  if (alreadyHeld.length && !holds(alreadyHeld[alreadyHeld.length - 1])) {
-    stoppedBy = `the ${alreadyHeld[alreadyHeld.length - 1].joined}-client point already failed`;
-  } else {
-    for (let i = 0; i < plan.searchSteps; i++) {
-      if (!quick && performance.now() - runStart > SEARCH_BUDGET_END_MS) {
-        stoppedBy = "time budget of the run";
-        break;
-      }
-      log(`capacity search: ${clients} clients, ${plan.searchS} s`);
-      const p = await runPoint({ entry: OURS, fps: CAPACITY_FPS, rooms: Math.ceil(clients / PLAYERS_PER_ROOM), sendHz: SEND_HZ, durationS: plan.searchS, latencyEvery: 10, tag: `search${clients}` });
-      steps.push(capacityFigures(p));
-      if (!holds(p)) {
-        stoppedBy = `${clients} clients failed the criterion`;
-        break;
-      }
+  for (let i = 0; i < plan.searchSteps; i++) {
+    if (!quick && performance.now() - runStart > SEARCH_BUDGET_END_MS) {
+      stoppedBy = "time budget of the run";
+      break;
+    }
+    const next = hi === Infinity ? Math.max(lo + plan.searchStep, plan.searchStart) : Math.round((lo + hi) / 2 / PLAYERS_PER_ROOM) * PLAYERS_PER_ROOM;
+    if ((hi !== Infinity && hi - lo <= plan.searchResolution) || next <= lo || next >= hi) {
+      stoppedBy = `resolution reached (${lo} held, ${hi} failed)`;
+      break;
+    }
+    log(`capacity search: ${next} clients, ${plan.searchS} s`);
+    const p = await runPoint({ entry: OURS, fps: CAPACITY_FPS, rooms: next / PLAYERS_PER_ROOM, sendHz: SEND_HZ, durationS: plan.searchS, latencyEvery: 10, tag: `search${next}` });
+    steps.push(capacityFigures(p));
+    if (holds(p)) {
       best = p;
-      clients += plan.searchStep;
+      lo = next;
+    } else {
+      hi = next;
     }
   }
   return {
     criterion: "p99 tick lateness < 10 ms, no client under 90% of the window's patches, no client closed, no join failed",
     largestHeld: best ? { clients: best.joined, conditions: best.conditions, tickLatenessP99Ms: best.tickLateness.p99Ms, serverCpuSecondsPerSecond: best.serverCpuSecondsPerSecond } : null,
+    smallestFailed: hi === Infinity ? null : hi,
     stoppedBy,
     steps,
   };
@@ -374,6 +389,10 @@ async function baselineSection(ours: PointResult | undefined) {
   log(`baseline: ${plan.loadedClients} clients on the idiomatic room, ${plan.loadedS} s`);
   const base = await runPoint({ entry: BASELINE, fps: CAPACITY_FPS, rooms: plan.loadedClients / PLAYERS_PER_ROOM, sendHz: SEND_HZ, durationS: plan.loadedS, latencyEvery: 10, tag: "base" });
   const cpuPerClient = (p: PointResult) => (p.joined ? p.serverCpuSecondsPerSecond / p.joined : null);
+  const cpuPerClientFrame = (p: PointResult) => {
+    const framesPerS = p.frames.countedPerRoom / (p.conditions.durationS as number);
+    return p.joined && framesPerS > 0 ? p.serverCpuSecondsPerSecond / p.joined / framesPerS : null;
+  };
   return {
     what: "bench/baseline: the same game (src/game/rules.ts, src/game/merge.ts, the same Schema and playerAction broadcasts) as a plain Room: onMessage queues input, setSimulationInterval applies it, default patchRate (50 ms). No rate limit, no zod validation, no seats.",
     conditions: base.conditions,
@@ -382,6 +401,8 @@ async function baselineSection(ours: PointResult | undefined) {
       ? {
           oursDividedByBaseline: {
             cpuPerClient: ratio(cpuPerClient(ours), cpuPerClient(base)),
+            // A late baseline simulates fewer frames (and sends less): CPU per client per frame it actually ran.
+            cpuPerClientPerSimulatedFrame: ratio(cpuPerClientFrame(ours), cpuPerClientFrame(base)),
             downBytesPerClient: ratio(ours.downBytesPerClientPerS, base.downBytesPerClientPerS),
             upBytesPerClient: ratio(ours.upBytesPerClientPerS, base.upBytesPerClientPerS),
             tickLatenessP99: ratio(ours.tickLateness.p99Ms, base.tickLateness.p99Ms, 3),
@@ -389,8 +410,8 @@ async function baselineSection(ours: PointResult | undefined) {
             inputToOwnActionP50: ratio(ours.inputToOwnActionMs.p50, base.inputToOwnActionMs.p50),
           },
           side: {
-            ours: { serverCpuSecondsPerSecond: ours.serverCpuSecondsPerSecond, joined: ours.joined, driftFrames: ours.frames.driftFrames, tickLatenessP99Ms: ours.tickLateness.p99Ms, downBytesPerClientPerS: ours.downBytesPerClientPerS, upBytesPerClientPerS: ours.upBytesPerClientPerS },
-            baseline: { serverCpuSecondsPerSecond: base.serverCpuSecondsPerSecond, joined: base.joined, driftFrames: base.frames.driftFrames, tickLatenessP99Ms: base.tickLateness.p99Ms, downBytesPerClientPerS: base.downBytesPerClientPerS, upBytesPerClientPerS: base.upBytesPerClientPerS },
+            ours: { serverCpuSecondsPerSecond: ours.serverCpuSecondsPerSecond, joined: ours.joined, framesCountedPerRoom: ours.frames.countedPerRoom, driftFrames: ours.frames.driftFrames, serverWriteSyscallsPerS: ours.serverWriteSyscallsPerS, downMessagesPerClientPerS: ours.downMessagesPerClientPerS, inputToOwnActionMs: ours.inputToOwnActionMs, tickLatenessP99Ms: ours.tickLateness.p99Ms, downBytesPerClientPerS: ours.downBytesPerClientPerS, upBytesPerClientPerS: ours.upBytesPerClientPerS },
+            baseline: { serverCpuSecondsPerSecond: base.serverCpuSecondsPerSecond, joined: base.joined, framesCountedPerRoom: base.frames.countedPerRoom, driftFrames: base.frames.driftFrames, serverWriteSyscallsPerS: base.serverWriteSyscallsPerS, downMessagesPerClientPerS: base.downMessagesPerClientPerS, inputToOwnActionMs: base.inputToOwnActionMs, tickLatenessP99Ms: base.tickLateness.p99Ms, downBytesPerClientPerS: base.downBytesPerClientPerS, upBytesPerClientPerS: base.upBytesPerClientPerS },
           },
         }
       : {}),

@@ -30,6 +30,7 @@ const lateness = new client.Histogram({
   buckets: TICK_LATENESS_BUCKETS_S,
   registers: [registry],
 });
+const rooms = new client.Gauge({ name: "framesync_rooms", help: "Baseline rooms open", labelNames: ["room"], registers: [registry] });
 const intervalError = new client.Histogram({
   name: "baseline_tick_interval_error_seconds",
   help: "Baseline: |actual − nominal| interval between consecutive ticks",
@@ -48,6 +49,7 @@ export class BaselineRoom extends Room<{ state: MyRoomState }> {
   }
 
   onCreate(options: { fps?: number }): void {
+    rooms.inc({ room: this.roomName });
     const fps = options.fps ?? 20;
     const intervalMs = 1000 / fps;
     this.onMessage("input", (client: Client, message: { inputs?: Inputs }) => {
@@ -90,6 +92,10 @@ export class BaselineRoom extends Room<{ state: MyRoomState }> {
     const { x, y } = spawnPoint(seatIndex);
     this.state.players.set(client.sessionId, new Player({ sessionId: client.sessionId, userId: auth.userId, seatIndex, online: true, x, y, attacking: false }));
     this.queued.set(client.sessionId, []);
+  }
+
+  onDispose(): void {
+    rooms.dec({ room: this.roomName });
   }
 
   onLeave(client: Client): void {

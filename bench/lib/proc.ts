@@ -77,6 +77,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Environment of every bench server. All load comes from one loopback address, which
+ * stands for many players' addresses: like a server behind a reverse proxy, the
+ * per-IP cap on connections not yet in a room is turned off (config
+ * MAX_PENDING_CONNECTIONS_PER_IP=0), or bursts of joins would be refused.
+ */
+const BENCH_SERVER_ENV = { MAX_PENDING_CONNECTIONS_PER_IP: "0" };
+
 export interface ServerHandle {
   child: ChildProcess;
   port: number;
@@ -93,7 +101,7 @@ export async function startServer(entry: string, env: Record<string, string> = {
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") is for investigating a run, not for the report.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawnTracked("bench/lib/orphanGuard.ts", [entry], { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", ...env }, false, nodeArgs);
+  const child = spawnTracked("bench/lib/orphanGuard.ts", [entry], { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", ...BENCH_SERVER_ENV, ...env }, false, nodeArgs);
   const http = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
