@@ -306,10 +306,10 @@ async function capacitySection() {
   const points: PointResult[] = [];
   for (const clients of plan.capacityClients) {
     log(`capacity: ${clients} clients, ${plan.capacityS} s`);
-    points.push(await runPoint({ entry: OURS, fps: CAPACITY_FPS, rooms: clients / PLAYERS_PER_ROOM, sendHz: SEND_HZ, durationS: plan.capacityS, latencyEvery: 10, tag: `cap${clients}` }));
+    points.push(await runPoint({ entry: OURS, fps: CAPACITY_FPS, rooms: Math.ceil(clients / PLAYERS_PER_ROOM), sendHz: SEND_HZ, durationS: plan.capacityS, latencyEvery: 10, tag: `cap${clients}` }));
   }
   log(`capacity: ${plan.loadedClients} clients, ${plan.loadedS} s (also the loaded 20 fps tick figure)`);
-  const loaded20 = await runPoint({ entry: OURS, fps: CAPACITY_FPS, rooms: plan.loadedClients / PLAYERS_PER_ROOM, sendHz: SEND_HZ, durationS: plan.loadedS, latencyEvery: 10, tag: `cap${plan.loadedClients}` });
+  const loaded20 = await runPoint({ entry: OURS, fps: CAPACITY_FPS, rooms: Math.ceil(plan.loadedClients / PLAYERS_PER_ROOM), sendHz: SEND_HZ, durationS: plan.loadedS, latencyEvery: 10, tag: `cap${plan.loadedClients}` });
   points.push(loaded20);
   return { points, loaded20 };
 }
@@ -356,7 +356,7 @@ async function searchSection(alreadyRun: PointResult[]) {
 
 async function loaded60Point() {
   log(`tick: ${plan.loadedClients} clients at 60 fps (inputs still 20×/s), ${plan.loadedS} s`);
-  return runPoint({ entry: OURS, fps: 60, rooms: plan.loadedClients / PLAYERS_PER_ROOM, sendHz: SEND_HZ, durationS: plan.loadedS, latencyEvery: 10, tag: "load60" });
+  return runPoint({ entry: OURS, fps: 60, rooms: Math.ceil(plan.loadedClients / PLAYERS_PER_ROOM), sendHz: SEND_HZ, durationS: plan.loadedS, latencyEvery: 10, tag: "load60" });
 }
 
 async function reconnectSection() {
@@ -387,7 +387,7 @@ function ratio(a: number | null | undefined, b: number | null | undefined, digit
 
 async function baselineSection(ours: PointResult | undefined) {
   log(`baseline: ${plan.loadedClients} clients on the idiomatic room, ${plan.loadedS} s`);
-  const base = await runPoint({ entry: BASELINE, fps: CAPACITY_FPS, rooms: plan.loadedClients / PLAYERS_PER_ROOM, sendHz: SEND_HZ, durationS: plan.loadedS, latencyEvery: 10, tag: "base" });
+  const base = await runPoint({ entry: BASELINE, fps: CAPACITY_FPS, rooms: Math.ceil(plan.loadedClients / PLAYERS_PER_ROOM), sendHz: SEND_HZ, durationS: plan.loadedS, latencyEvery: 10, tag: "base" });
   const cpuPerClient = (p: PointResult) => (p.joined ? p.serverCpuSecondsPerSecond / p.joined : null);
   const cpuPerClientFrame = (p: PointResult) => {
     const framesPerS = p.frames.countedPerRoom / (p.conditions.durationS as number);

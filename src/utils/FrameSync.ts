@@ -233,6 +233,9 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
    * (measured: with 4-player rooms, per-message writes were ~30% of the server's
    * CPU; see bench/). The WebSocket messages and their order are unchanged. The
    * uncork runs on process.nextTick, after the tick, even if the game step throws.
+   * A frame held back this way is never overwritten under the cork: state patches
+   * go out as copies of the encoder's buffer (stateFrames.ts), messages are
+   * encoded into their own buffers.
    */
   private corkClients(): void {
     const corked: NetSocketLike[] = [];
