@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -15,6 +14,7 @@ import { Redis } from "ioredis";
 import { checkReplay, type Replay } from "../src/game/replay.ts";
 import { REPLAY_INDEX_KEY, replayKey } from "../src/utils/replays.ts";
 import { nextMessage, sleep, waitFor } from "./helpers.ts";
+import { freePort } from "./processes.ts";
 
 /** Database 13 belongs to this test file alone: it is flushed before and after. */
 const REDIS_URL = "redis://127.0.0.1:6379/13";
@@ -41,13 +41,6 @@ test("Redis for the cluster test is reachable (required under CI=true)", { skip:
   assert.ok(redisUp, `Redis at ${REDIS_URL} is required when CI=true`);
 });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 interface Proc {
   port: number;
