@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -16,6 +15,7 @@ import { signAccessToken } from "../src/utils/auth.ts";
 import { sleep, waitFor } from "./helpers.ts";
 import { assertOneMatch, assertPlaying, enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "./matchmaking-helpers.ts";
 import { TEST_REDIS_URL, freshTestDb, skipWithoutRedis } from "./redis-test-db.ts";
+import { freePort } from "./processes.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const JWT_SECRET = "cluster-test-secret";
@@ -23,13 +23,6 @@ const skip = await skipWithoutRedis();
 
 const token = (userId: string) => signAccessToken({ userId, username: userId }, 3600, JWT_SECRET);
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function healthy(port: number): Promise<boolean> {
   try {

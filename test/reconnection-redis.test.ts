@@ -14,33 +14,15 @@ import { ReconnectStore, reconnectRecordKey, type ReconnectRecord } from "../src
 import { closeAllRedis, redisOptions } from "../src/utils/redis.ts";
 import { startServer, waitFor, type TestServer } from "./helpers.ts";
 import { reconnectionSuite } from "./reconnection-paths.ts";
+import { redisReachable } from "./redis-test-db.ts";
+import { freePort } from "./processes.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379/11";
 const WINDOW_MS = 6000;
 /** User ids unique to this run: the database outlives the process and may be shared. */
 const RUN = `rc${process.pid}t${Date.now().toString(36)}`;
 
-async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
-/** A TCP port on this machine where nothing listens (yet). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
 
 /** Starts forwarding `port` to the real Redis: Redis "comes back" on that address. */
 async function forwardToRedis(port: number): Promise<() => Promise<void>> {
@@ -64,7 +46,7 @@ async function redisErrors(op: string): Promise<number> {
   return (await metrics.redisErrors.get()).values.find((v) => v.labels.op === op)?.value ?? 0;
 }
 
-const reachable = await redisReachable();
+const reachable = await redisReachable(REDIS_URL);
 const skip = !reachable && process.env.CI !== "true" ? `no Redis at ${REDIS_URL} (under CI=true this fails instead)` : false;
 
 describe("reconnection with records in Redis", { skip }, () => {

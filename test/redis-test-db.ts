@@ -7,20 +7,24 @@ import { Redis } from "ioredis";
 
 export const TEST_REDIS_URL = "redis://127.0.0.1:6379/12";
 
-/** False, or the reason to skip the Redis tests. */
-export async function skipWithoutRedis(): Promise<string | false> {
-  if (process.env.CI === "true") return false;
-  const probe = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
+/** Whether a Redis answers PING at `url` (a short probe that never retries). */
+export async function redisReachable(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
   probe.on("error", () => {});
   try {
     await probe.connect();
-    await probe.ping();
-    return false;
+    return (await probe.ping()) === "PONG";
   } catch {
-    return "no Redis at 127.0.0.1:6379 (set CI=true to make this a failure)";
+    return false;
   } finally {
     probe.disconnect();
   }
+}
+
+/** False, or the reason to skip the Redis tests. */
+export async function skipWithoutRedis(): Promise<string | false> {
+  if (process.env.CI === "true") return false;
+  return (await redisReachable(TEST_REDIS_URL)) ? false : "no Redis at 127.0.0.1:6379 (set CI=true to make this a failure)";
 }
 
 /** A client on the test database, emptied first. */

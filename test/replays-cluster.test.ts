@@ -15,26 +15,15 @@ import { checkReplay, type Replay } from "../src/game/replay.ts";
 import { REPLAY_INDEX_KEY, replayKey } from "../src/utils/replays.ts";
 import { nextMessage, sleep, waitFor } from "./helpers.ts";
 import { freePort } from "./processes.ts";
+import { redisReachable } from "./redis-test-db.ts";
 
 /** Database 13 belongs to this test file alone: it is flushed before and after. */
 const REDIS_URL = "redis://127.0.0.1:6379/13";
 const REPLAY_TTL_S = 600;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
-  probe.on("error", () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
-const redisUp = await redisReachable();
+const redisUp = await redisReachable(REDIS_URL);
 const required = process.env.CI === "true";
 
 test("Redis for the cluster test is reachable (required under CI=true)", { skip: !redisUp && !required && "no Redis at 127.0.0.1:6379" }, () => {
