@@ -13,11 +13,11 @@ import { MatchmakerRoom } from "./rooms/MatchmakerRoom.ts";
 import { LOBBY_HOME_OPTION, MATCHMAKER_ROOM, keepLobbiesLocal, selectProcessForRoom } from "./matchmaking/lobby.ts";
 import { initMatchmaking } from "./matchmaking/matchmaker.ts";
 import { MAX_MESSAGE_BYTES, PING_INTERVAL_MS, PING_MAX_RETRIES } from "./utils/limits.ts";
-import { initReconnectStore } from "./utils/reconnectStore.ts";
-import { initReplayStore } from "./utils/replays.ts";
+import { initReconnectStore } from "./reconnection/reconnectStore.ts";
+import { initReplayStore } from "./replays/store.ts";
 import { createRedis } from "./utils/redis.ts";
-import { ConnectionGuard } from "./utils/connectionGuard.ts";
-import { copyStateFramesOnSend } from "./utils/stateFrames.ts";
+import { ConnectionGuard } from "./net/connectionGuard.ts";
+import { copyStateFramesOnSend } from "./net/stateFrames.ts";
 import { colyseusLogger } from "./utils/logger.ts";
 import { OutageTolerantRedisDriver, republishAfterRedisOutages } from "./utils/redisRecovery.ts";
 

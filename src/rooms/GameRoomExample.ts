@@ -6,10 +6,10 @@
  */
 import { z } from "zod";
 import { applyPlayerInput, spawnPoint, type SimPlayer } from "../game/rules.ts";
-import { ChatMessage } from "../protocol.ts";
+import { ChatMessage } from "../protocol/messages.ts";
 import { FrameSyncRoom, type ClientInput, type SeatedPlayer } from "../utils/FrameSync.ts";
-import type { ReplayRules } from "../utils/replayRecorder.ts";
-import type { Seat } from "../utils/seats.ts";
+import type { ReplayRules } from "../replays/recorder.ts";
+import type { Seat } from "../reconnection/seats.ts";
 import { MyRoomState, Player } from "./schema/MyRoomState.ts";
 
 /** The inputs this game understands; anything else in `inputs` is refused by name. */

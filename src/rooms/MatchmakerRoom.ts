@@ -24,8 +24,8 @@ import {
 } from "../utils/limits.ts";
 import { logger, type Logger } from "../utils/logger.ts";
 import { metrics, trackRoom, untrackRoom } from "../utils/metrics.ts";
-import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "../utils/messageGate.ts";
-import { RateLimiter, ReplyThrottle } from "../utils/rateLimit.ts";
+import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "../net/messageGate.ts";
+import { RateLimiter, ReplyThrottle } from "../net/rateLimit.ts";
 import {
   countWaiting,
   deliver,

@@ -17,7 +17,7 @@ import {
   describeZodError,
   inputMessage,
   ownOptions,
-} from "../protocol.ts";
+} from "../protocol/messages.ts";
 import { identityForJoin, verifySeatGrants, type Identity, type SeatGrant } from "./auth.ts";
 import {
   CLOSE_ABUSE,
@@ -43,13 +43,13 @@ import {
 import { logger, type Logger } from "./logger.ts";
 import { metrics, trackRoom, untrackRoom } from "./metrics.ts";
 import { LockstepLog, bySeat } from "./lockstep.ts";
-import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "./messageGate.ts";
-import { RateLimiter, ReplyThrottle } from "./rateLimit.ts";
-import { reconnectStore } from "./reconnectStore.ts";
-import { SeatBook, type Seat } from "./seats.ts";
+import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "../net/messageGate.ts";
+import { RateLimiter, ReplyThrottle } from "../net/rateLimit.ts";
+import { reconnectStore } from "../reconnection/reconnectStore.ts";
+import { SeatBook, type Seat } from "../reconnection/seats.ts";
 import type { PlayerRecord, ReplayEntry } from "../game/replay.ts";
-import { ReplayRecorder, type ReplayRules } from "./replayRecorder.ts";
-import { replayStore } from "./replays.ts";
+import { ReplayRecorder, type ReplayRules } from "../replays/recorder.ts";
+import { replayStore } from "../replays/store.ts";
 import { drainDeadline } from "../shutdown.ts";
 
 export { FrameSyncManager, RingBuffer, realClock } from "./FrameSyncManager.ts";
