@@ -3,21 +3,23 @@
  * Without REDIS_URL everything is in process (the embedded default); with it,
  * RedisPresence + RedisDriver make several processes one cluster.
  */
+import type { Server as HttpServer } from "node:http";
 import { LocalDriver, LocalPresence, Server, matchMaker } from "@colyseus/core";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import type { Config } from "./config.ts";
-import { mountRoutes, translateMatchmakeErrors } from "./http.ts";
+import { mountRoutes } from "./http.ts";
 import { GameRoomExample } from "./rooms/GameRoomExample.ts";
 import { MatchmakerRoom } from "./rooms/MatchmakerRoom.ts";
-import { LOBBY_HOME_OPTION, MATCHMAKER_ROOM, keepLobbiesLocal, selectProcessForRoom } from "./matchmaking/lobby.ts";
+import { LOBBY_HOME_OPTION, MATCHMAKER_ROOM, selectProcessForRoom } from "./matchmaking/lobby.ts";
 import { initMatchmaking } from "./matchmaking/matchmaker.ts";
 import { MAX_MESSAGE_BYTES, PING_INTERVAL_MS, PING_MAX_RETRIES } from "./utils/limits.ts";
 import { initReconnectStore } from "./reconnection/reconnectStore.ts";
 import { initReplayStore } from "./replays/store.ts";
 import { createRedis } from "./utils/redis.ts";
 import { ConnectionGuard } from "./net/connectionGuard.ts";
-import { copyStateFramesOnSend } from "./net/stateFrames.ts";
+import { installMatchmakeChecks } from "./net/matchmakeChecks.ts";
+import { copyStateFramesOnSend } from "./net/sendPath.ts";
 import { colyseusLogger } from "./utils/logger.ts";
 import { OutageTolerantRedisDriver, republishAfterRedisOutages } from "./utils/redisRecovery.ts";
 
@@ -33,6 +35,7 @@ export function createGameServer(cfg: Readonly<Config>): Server {
     pingMaxRetries: PING_MAX_RETRIES,
   });
   new ConnectionGuard(cfg.maxPendingConnectionsPerIp).attach(transport);
+  installMatchmakeChecks(transport.server as HttpServer);
   copyStateFramesOnSend();
   const driver = cfg.redisUrl ? new OutageTolerantRedisDriver(createRedis(cfg.redisUrl, "driver")) : undefined;
   if (driver) republishAfterRedisOutages(driver);
@@ -59,7 +62,5 @@ export function createGameServer(cfg: Readonly<Config>): Server {
   server.define("game_room", GameRoomExample);
   // One matchmaker room per process, reached by the clients of that process (see matchmaking/lobby.ts).
   server.define(MATCHMAKER_ROOM, MatchmakerRoom).filterBy([LOBBY_HOME_OPTION]);
-  keepLobbiesLocal();
-  translateMatchmakeErrors();
   return server;
 }

@@ -7,15 +7,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import express, { type Application } from "express";
-import { ServerError, matchMaker } from "@colyseus/core";
 import { z } from "zod";
 import type { Config } from "./config.ts";
 import { describeZodError } from "./protocol/messages.ts";
 import { signAccessToken } from "./utils/auth.ts";
 import { replayStore } from "./replays/store.ts";
-import { JOIN_FORBIDDEN, JOIN_NOT_FOUND, JOIN_UNAVAILABLE, REPLAY_LIST_DEFAULT, REPLAY_LIST_MAX } from "./utils/limits.ts";
-import { metrics, registry } from "./utils/metrics.ts";
-import { isRedisConnectionError, redisDown } from "./utils/redis.ts";
+import { REPLAY_LIST_DEFAULT, REPLAY_LIST_MAX } from "./utils/limits.ts";
+import { registry } from "./utils/metrics.ts";
 import { isShuttingDown } from "./shutdown.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -124,38 +122,4 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
   app.use((err: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 500).json({ error: err.message });
   });
-}
-
-const REDIS_UNAVAILABLE = "matchmaking is unavailable while Redis is unreachable; retry shortly";
-
-/**
- * Colyseus answers a joinById for a missing room with 522 and for a locked one with
- * 522 too; the contract's clients expect 404 (no such room) and 403 (not allowed).
- * Every matchmaking call reads Redis (with REDIS_URL): while it is unreachable the
- * answer is 503 at once instead of a timeout or a bare "Command timed out".
- */
-export function translateMatchmakeErrors(): void {
-  const controller = matchMaker.controller;
-  const invoke = controller.invokeMethod.bind(controller);
-  controller.invokeMethod = async (...args: Parameters<typeof invoke>) => {
-    if (redisDown()) {
-      metrics.redisErrors.inc({ op: "matchmake" });
-      throw new ServerError(JOIN_UNAVAILABLE, REDIS_UNAVAILABLE);
-    }
-    try {
-      return await invoke(...args);
-    } catch (err) {
-      const e = err as { code?: number; message?: string };
-      if (isRedisConnectionError(err)) {
-        metrics.redisErrors.inc({ op: "matchmake" });
-        throw new ServerError(JOIN_UNAVAILABLE, REDIS_UNAVAILABLE);
-      }
-      // Colyseus' own refusals (520..526: no such room type, room, seat or reconnection);
-      // the rooms count theirs (400, 401, 403) themselves.
-      const colyseusRefusal = typeof e.code === "number" && e.code >= 520 && e.code <= 526;
-      if (e.code === 522) e.code = /locked/.test(e.message ?? "") ? JOIN_FORBIDDEN : JOIN_NOT_FOUND;
-      if (colyseusRefusal) metrics.joinsRefused.inc({ code: String(e.code) });
-      throw err;
-    }
-  };
 }

@@ -8,7 +8,8 @@
  *
  * Two pieces: matchmaker rooms are created locally (selectProcessForRoom), and a
  * matchmaking request for one is filtered to this process's rooms by an option the
- * server sets itself (LOBBY_HOME_OPTION; a client cannot choose it).
+ * server sets itself (LOBBY_HOME_OPTION, stamped by ../net/matchmakeChecks.ts; a client
+ * cannot choose it).
  */
 import { matchMaker } from "@colyseus/core";
 
@@ -25,16 +26,4 @@ export async function selectProcessForRoom(roomName: string): Promise<string> {
   const processes = await matchMaker.stats.fetchAll();
   processes.sort((a, b) => a.roomCount - b.roomCount);
   return processes[0]?.processId ?? matchMaker.processId;
-}
-
-/** Stamps this process's id on every matchmaking request for a matchmaker room. */
-export function keepLobbiesLocal(): void {
-  const controller = matchMaker.controller;
-  const invoke = controller.invokeMethod.bind(controller);
-  controller.invokeMethod = (method, roomName, clientOptions = {}, authOptions) => {
-    if (roomName === MATCHMAKER_ROOM && clientOptions && typeof clientOptions === "object") {
-      clientOptions = { ...clientOptions, [LOBBY_HOME_OPTION]: matchMaker.processId };
-    }
-    return invoke(method, roomName, clientOptions, authOptions);
-  };
 }

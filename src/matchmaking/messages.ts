@@ -7,10 +7,10 @@ import { z } from "zod";
 import {
   MAX_PARTY_NAME_CHARS,
   MAX_QUEUE_CRITERION_CHARS,
-  MatchErrorCodes,
   PLAYERS_PER_MATCH_MAX,
   PLAYERS_PER_MATCH_MIN,
 } from "../utils/limits.ts";
+import { ErrorCodes, MatchErrorCodes } from "../protocol/codes.ts";
 import type { QueueCriteria } from "./store.ts";
 
 /** Defaults of the optional queue criteria. */
@@ -65,7 +65,7 @@ export type PartyJoin = z.infer<typeof PartyJoin>;
  * code (contract §4 names it); anything else is INVALID_MESSAGE.
  */
 export function validationCode(error: z.ZodError): "BAD_PLAYERS_PER_MATCH" | "INVALID_MESSAGE" {
-  return error.issues[0]?.path[0] === "playersPerMatch" ? MatchErrorCodes.BAD_PLAYERS_PER_MATCH : "INVALID_MESSAGE";
+  return error.issues[0]?.path[0] === "playersPerMatch" ? MatchErrorCodes.BAD_PLAYERS_PER_MATCH : ErrorCodes.INVALID_MESSAGE;
 }
 
 export function criteriaOf(msg: MatchFind | PartyCreate): QueueCriteria {

@@ -4,14 +4,14 @@
  * size of a matchmaking request's body. Rooms never see these: a refused request or a
  * refused or cut socket is gone before or outside them.
  */
-import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { matchMaker } from "@colyseus/core";
+import { webSocketOf, webSocketServerOf } from "./internals.ts";
 import type { WebSocketTransport } from "@colyseus/ws-transport";
 import type { WebSocket, WebSocketServer } from "ws";
+import { CloseCodes } from "../protocol/codes.ts";
 import {
-  CLOSE_SLOW_CONSUMER,
-  MAX_MATCHMAKE_BODY_BYTES,
   MAX_OUTBOUND_BUFFER_BYTES,
   OUTBOUND_CHECK_INTERVAL_MS,
   SLOW_CONSUMER_CLOSE_GRACE_MS,
@@ -28,50 +28,9 @@ function ipOf(socket: Socket): string {
   return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
 }
 
-/**
- * Refuses a matchmaking request whose body is over MAX_MATCHMAKE_BODY_BYTES (413) or of
- * unknown length (411) before any listener reads it. Done at `emit`, so it runs ahead of
- * Colyseus' request handler whatever order the listeners were added in.
- */
-function limitMatchmakeBodies(http: HttpServer): void {
-  const emit = http.emit;
-  http.emit = function (this: HttpServer, event: string, ...args: unknown[]): boolean {
-    if (event === "request") {
-      const [req, res] = args as [IncomingMessage, ServerResponse];
-      const refusal = req.method === "POST" && req.url?.startsWith(`/${matchMaker.controller.matchmakeRoute}/`) ? bodyRefusal(req) : undefined;
-      if (refusal) {
-        metrics.joinsRefused.inc({ code: String(refusal.status) });
-        const body = JSON.stringify({ code: refusal.status, error: refusal.error });
-        res.writeHead(refusal.status, {
-          ...matchMaker.controller.DEFAULT_CORS_HEADERS,
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-          connection: "close",
-        });
-        res.end(body);
-        req.socket.destroySoon?.();
-        return true;
-      }
-    }
-    return (emit as (this: HttpServer, event: string, ...args: unknown[]) => boolean).call(this, event, ...args);
-  } as typeof http.emit;
-}
-
-function bodyRefusal(req: IncomingMessage): { status: number; error: string } | undefined {
-  const length = req.headers["content-length"];
-  if (length === undefined) {
-    return req.headers["transfer-encoding"] ? { status: 411, error: "matchmaking requests need a Content-Length" } : undefined;
-  }
-  if (!(Number(length) <= MAX_MATCHMAKE_BODY_BYTES)) {
-    return { status: 413, error: `matchmaking request body over ${MAX_MATCHMAKE_BODY_BYTES} bytes` };
-  }
-  return undefined;
-}
-
 /** True when `ws` is the connection of session `sessionId` in local room `roomId`. */
 function isRoomClient(ws: WebSocket, roomId: string, sessionId: string): boolean {
-  const client = matchMaker.getLocalRoomById(roomId)?.clients.getById(sessionId) as { ref?: unknown } | undefined;
-  return client?.ref === ws;
+  return webSocketOf(matchMaker.getLocalRoomById(roomId)?.clients.getById(sessionId)) === ws;
 }
 
 export class ConnectionGuard {
@@ -92,10 +51,8 @@ export class ConnectionGuard {
   /** Hooks the transport's HTTP server (every TCP connection) and its WebSocket server (every upgrade). */
   attach(transport: WebSocketTransport): void {
     const http = transport.server as HttpServer;
-    // The transport keeps its ws server protected; this guard is the one place that reaches in.
-    const wss = (transport as unknown as { wss: WebSocketServer }).wss;
+    const wss = webSocketServerOf(transport);
     http.on("connection", (socket: Socket) => this.onSocket(socket));
-    limitMatchmakeBodies(http);
     wss.on("connection", (ws: WebSocket, req: IncomingMessage) => this.onWebSocket(ws, req));
     this.timer = setInterval(() => {
       this.checkJoined();
@@ -175,19 +132,19 @@ export class ConnectionGuard {
 
   /**
    * A socket whose outbound queue passed MAX_OUTBOUND_BUFFER_BYTES is closed with
-   * CLOSE_SLOW_CONSUMER; sends to a closing socket are dropped, so the queue stops
+   * CloseCodes.SLOW_CONSUMER; sends to a closing socket are dropped, so the queue stops
    * growing at once, and the socket is destroyed after a short grace.
    */
   private checkOutbound(wss: WebSocketServer): void {
     for (const ws of wss.clients) {
       if (ws.bufferedAmount <= MAX_OUTBOUND_BUFFER_BYTES || this.cut.has(ws)) continue;
       this.cut.add(ws);
-      metrics.clientsClosed.inc({ code: String(CLOSE_SLOW_CONSUMER) });
+      metrics.clientsClosed.inc({ code: String(CloseCodes.SLOW_CONSUMER) });
       logger.warn(
         { ...this.joinedAs.get(ws), bufferedBytes: ws.bufferedAmount, limit: MAX_OUTBOUND_BUFFER_BYTES },
         "closing a client that stopped reading (outbound queue over limit)",
       );
-      ws.close(CLOSE_SLOW_CONSUMER, "outbound queue over limit: the client is not reading");
+      ws.close(CloseCodes.SLOW_CONSUMER, "outbound queue over limit: the client is not reading");
       setTimeout(() => ws.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
     }
   }

@@ -2,17 +2,17 @@
  * The guarded path every client message of our rooms takes (contract §6; STYLE habit 3).
  *
  * Colyseus' own path closes a client whose message does not decode or fails `validate()`;
- * the contract wants an `error` reply and the client kept. So our rooms install their own
- * `_onMessage` (see installMessageGate) and classify each frame here, in one order:
+ * the contract wants an `error` reply and the client kept. So our rooms replace their
+ * `_onMessage` (GuardedRoom, via internals.ts) and classify each frame here, in one order:
  * lifecycle → rate → frame kind → decode → type → bounds (sanitize) → schema.
  * The room acts on the outcome in its own words: its error channel, its handler call.
  */
-import { Protocol, Room, type Client } from "@colyseus/core";
+import { Protocol } from "@colyseus/core";
 import { decode } from "@colyseus/schema";
 import { unpack } from "msgpackr";
 import type { z } from "zod";
 import { PayloadError, describeZodError, sanitize } from "../protocol/messages.ts";
-import { ErrorCodes, type ErrorCodeName } from "../utils/limits.ts";
+import { ErrorCodes, type ErrorCodeName } from "../protocol/codes.ts";
 import type { RateLimiter } from "./rateLimit.ts";
 
 /** The frame kind is the low 5 bits of byte 0; the high bits are modifiers (Colyseus' PROTOCOL_CODE_MASK). */
@@ -91,14 +91,4 @@ export function gateMessage<H extends { schema: z.ZodType }>(
     return { kind: "reject", code: ErrorCodes.INVALID_MESSAGE, message: `${name}: ${describeZodError(parsed.error)}`, type: name, handler, error: parsed.error };
   }
   return { kind: "dispatch", type: name, handler, payload: parsed.data };
-}
-
-type OnMessage = (client: Client, buffer: Buffer) => void;
-
-/** Colyseus' own message path (join acknowledgement, ping, leave), which our rooms wrap. */
-export const colyseusOnMessage = (Room.prototype as unknown as { _onMessage: OnMessage })._onMessage;
-
-/** Makes `route` the room's `_onMessage`, which Colyseus binds to each client after its join. */
-export function installMessageGate(room: Room<any>, route: OnMessage): void {
-  (room as unknown as { _onMessage: OnMessage })._onMessage = route;
 }

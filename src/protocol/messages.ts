@@ -5,12 +5,16 @@
  */
 import { z } from "zod";
 import {
+  FPS_MAX,
+  FPS_MIN,
   MAX_ARRAY_ITEMS,
   MAX_CHAT_CHARS,
   MAX_INPUT_DEPTH,
   MAX_INPUT_KEYS,
   MAX_KEY_CHARS,
   MAX_STRING_CHARS,
+  PLAYERS_PER_MATCH_MAX,
+  PLAYERS_PER_MATCH_MIN,
 } from "../utils/limits.ts";
 
 /**
@@ -119,3 +123,21 @@ export const GameJoinOptions = z.looseObject({
   demoUserId: z.string().min(1).max(128).optional(),
 });
 export type GameJoinOptions = z.infer<typeof GameJoinOptions>;
+
+/** Create options every frame-sync room understands (contract §3); the matchmaker adds the match fields. */
+export const GameCreateOptions = z.looseObject({
+  fps: z.number().int().min(FPS_MIN).max(FPS_MAX).optional(),
+  recordFrames: z.boolean().optional(),
+  lockstep: z.boolean().optional(),
+  matchId: z.string().min(1).max(128).optional(),
+  playersPerMatch: z.number().int().min(PLAYERS_PER_MATCH_MIN).max(PLAYERS_PER_MATCH_MAX).optional(),
+  queueKey: z.string().max(256).optional(),
+  partyId: z.string().max(128).optional(),
+  modeId: z.string().max(64).optional(),
+  seats: z
+    .array(z.strictObject({ userId: z.string().min(1), seatIndex: z.number().int().min(0), reconnectKey: z.string().min(1) }))
+    .max(PLAYERS_PER_MATCH_MAX)
+    .optional(),
+  seatsSig: z.string().optional(),
+});
+export type GameCreateOptions = z.infer<typeof GameCreateOptions>;

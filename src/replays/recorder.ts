@@ -8,7 +8,6 @@
  * from the exact state before its first kept frame, however long the match ran.
  */
 import type { Inputs } from "../game/merge.ts";
-import type { SeatedPlayer } from "../utils/FrameSync.ts";
 import {
   REPLAY_FORMAT_VERSION,
   applyReplayEvent,
@@ -23,10 +22,13 @@ import {
 } from "../game/replay.ts";
 import { MAX_RECORDED_FRAMES, MAX_REPLAY_BYTES } from "../utils/limits.ts";
 
-/** How a game's player state is captured and stepped for replays. */
-export interface ReplayRules<P extends object = object> {
+/**
+ * How a game's player state is captured and stepped for replays. `P` is that state as
+ * plain data, `Player` the game's player schema it is captured from.
+ */
+export interface ReplayRules<P extends object = object, Player = unknown> {
   /** The player's game state as plain data: what the rules change (the example game: x, y, attacking). */
-  capture(player: SeatedPlayer): P;
+  capture(player: Player): P;
   /** Applies one frame's merged inputs to a player's state, in place: the game's own pure rule. */
   apply(state: P, inputs: Inputs): unknown;
 }
@@ -105,7 +107,7 @@ export class ReplayRecorder<P extends object = object> {
   droppedFrames = 0;
 
   constructor(
-    private readonly rules: ReplayRules<P>,
+    private readonly rules: ReplayRules<P, any>,
     private readonly bounds: ReplayBounds = { maxFrames: MAX_RECORDED_FRAMES, maxBytes: MAX_REPLAY_BYTES },
     firstFrame = 0,
   ) {

@@ -7,9 +7,7 @@
 import { z } from "zod";
 import { applyPlayerInput, spawnPoint, type SimPlayer } from "../game/rules.ts";
 import { ChatMessage } from "../protocol/messages.ts";
-import { FrameSyncRoom, type ClientInput, type SeatedPlayer } from "../utils/FrameSync.ts";
-import type { ReplayRules } from "../replays/recorder.ts";
-import type { Seat } from "../reconnection/seats.ts";
+import { FrameSyncRoom, type ClientInput, type ReplayRules, type SeatInfo } from "../utils/FrameSync.ts";
 import { MyRoomState, Player } from "./schema/MyRoomState.ts";
 
 /** The inputs this game understands; anything else in `inputs` is refused by name. */
@@ -23,47 +21,35 @@ export class GameRoomExample extends FrameSyncRoom<MyRoomState> {
   state = new MyRoomState();
   protected inputsSchema = ExampleInputs as z.ZodType<Record<string, unknown>>;
   /** Replays re-run the very rule onFrameUpdate applies (contract §7: the replay checker must reach final.players). */
-  protected replayRules: ReplayRules<SimPlayer> = {
-    capture: (p) => {
-      const { x, y, attacking } = p as unknown as Player;
-      return { x, y, attacking };
-    },
+  protected replayRules: ReplayRules<SimPlayer, Player> = {
+    capture: ({ x, y, attacking }) => ({ x, y, attacking }),
     apply: applyPlayerInput,
   };
 
   onCreate(options: unknown): void {
     super.onCreate(options);
-    this.onClientMessage("chat", ChatMessage, (client, _seat: Seat, message) => {
-      this.broadcast("chat", { sessionId: client.sessionId, message }, { except: client });
+    this.onClientMessage("chat", ChatMessage, (client, _seat, message) => {
+      this.broadcastTo("chat", { sessionId: client.sessionId, message }, client);
     });
   }
 
   protected onFrameUpdate(frame: number, inputs: ClientInput[]): void {
     for (const input of inputs) {
-      const player = this.state.players.get(input.clientId) as Player | undefined;
+      const player = this.state.players.get(input.clientId);
       if (!player) continue;
       for (const { action, data } of applyPlayerInput(player, input.inputs)) {
-        this.broadcast("playerAction", { sessionId: input.clientId, action, data });
+        this.broadcastTo("playerAction", { sessionId: input.clientId, action, data });
       }
     }
     this.state.frame = frame;
   }
 
-  protected createPlayer(seat: { sessionId: string; userId: string; seatIndex: number }): SeatedPlayer {
+  protected createPlayer(seat: SeatInfo): Player {
     const { x, y } = spawnPoint(seat.seatIndex);
-    return new Player({ ...seat, online: true, x, y, attacking: false }) as unknown as SeatedPlayer;
+    return new Player({ ...seat, online: true, x, y, attacking: false });
   }
 
-  protected clonePlayer(player: SeatedPlayer, sessionId: string): SeatedPlayer {
-    const p = player as unknown as Player;
-    return new Player({
-      sessionId,
-      userId: p.userId,
-      seatIndex: p.seatIndex,
-      online: p.online,
-      x: p.x,
-      y: p.y,
-      attacking: p.attacking,
-    }) as unknown as SeatedPlayer;
+  protected clonePlayer(p: Player, sessionId: string): Player {
+    return new Player({ sessionId, userId: p.userId, seatIndex: p.seatIndex, online: p.online, x: p.x, y: p.y, attacking: p.attacking });
   }
 }

@@ -9,23 +9,19 @@
  * player's last operation left behind. The rate limiter bounds how much a lane can hold.
  */
 import { randomUUID } from "node:crypto";
-import { ClientState, Room, type AuthContext, type Client } from "@colyseus/core";
+import type { Client } from "@colyseus/core";
 import type { z } from "zod";
 import { identityForJoin, type Identity } from "../utils/auth.ts";
+import { ErrorCodes, MatchErrorCodes, type ReplyCode } from "../protocol/codes.ts";
+import { GuardedRoom } from "../net/GuardedRoom.ts";
 import {
-  CLOSE_ABUSE,
-  ErrorCodes,
-  JOIN_UNAUTHORIZED,
   MATCH_RECORD_REFRESH_MS,
-  MatchErrorCodes,
   PARTY_CODE_ATTEMPTS,
   PARTY_JOIN_FAILURES_MAX,
   PARTY_JOIN_FAILURE_WINDOW_MS,
 } from "../utils/limits.ts";
-import { logger, type Logger } from "../utils/logger.ts";
+import { logger } from "../utils/logger.ts";
 import { metrics, trackRoom, untrackRoom } from "../utils/metrics.ts";
-import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "../net/messageGate.ts";
-import { RateLimiter, ReplyThrottle } from "../net/rateLimit.ts";
 import {
   countWaiting,
   deliver,
@@ -45,7 +41,6 @@ import {
   criteriaOf,
   queueKeyOf,
   validationCode,
-  type ErrorReply,
   type MatchQueued,
   type PartyView,
 } from "../matchmaking/messages.ts";
@@ -54,14 +49,15 @@ import { holderKind, partyHolder, ticketHolder, type EnqueueResult, type Holder,
 
 
 type ErrorChannel = "match:error" | "party:error";
-/** Codes sent on `match:error` / `party:error`: the matchmaker's own plus the generic message faults. */
-type ReplyCode = (typeof MatchErrorCodes)[keyof typeof MatchErrorCodes] | (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** A message's errors go on its family's channel: `party:*` (known or not) on party:error, the rest on match:error. */
+function channelOf(type: string | undefined): ErrorChannel {
+  return type?.startsWith("party:") ? "party:error" : "match:error";
+}
 
 interface LobbySession {
   client: Client;
   identity: Identity;
-  rate: RateLimiter;
-  replies: ReplyThrottle;
   /** The end of this connection's operation lane. */
   lane: Promise<void>;
   /** Set from before the store call until the ticket is matched, cancelled or refused. */
@@ -71,11 +67,8 @@ interface LobbySession {
   left: boolean;
 }
 
-interface Handler<T> {
-  schema: z.ZodType<T>;
-  errors: ErrorChannel;
-  handle: (session: LobbySession, msg: T) => Promise<void>;
-}
+/** A matchmaker request: runs in the connection's lane; a Refusal it throws becomes the error reply. */
+type Request<T> = (session: LobbySession, msg: T) => Promise<void>;
 
 /** A client fault to report on the message's error channel; thrown inside a handler, caught by the lane. */
 class Refusal extends Error {
@@ -114,32 +107,21 @@ function viewOf(party: Party): PartyView {
   };
 }
 
-export class MatchmakerRoom extends Room {
+export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
   private readonly sessions = new Map<string, LobbySession>();
-  private readonly handlers = new Map<string, Handler<any>>();
-  private log: Logger = logger;
-
-  /** Token check before a seat is reserved (contract §2): 401 naming the fault. */
-  static async onAuth(token: string, options: unknown, _context: AuthContext): Promise<Identity> {
-    try {
-      return identityForJoin(options, token);
-    } catch (err) {
-      metrics.joinsRefused.inc({ code: String((err as { code?: number }).code ?? JOIN_UNAUTHORIZED) });
-      throw err;
-    }
-  }
+  /** Every matchmaker message is a request the client waits on: each refusal is its answer. */
+  protected readonly answersEveryRefusal = true;
 
   async onCreate(): Promise<void> {
     this.log = logger.child({ roomId: this.roomId, room: this.roomName });
     trackRoom(this);
-    installMessageGate(this, this.routeMessage);
 
-    this.onClientMessage("match:find", MatchFind, "match:error", (s, msg) => this.find(s, msg));
-    this.onClientMessage("match:cancel", MatchCancel, "match:error", (s) => this.cancel(s));
-    this.onClientMessage("party:create", PartyCreate, "party:error", (s, msg) => this.createParty(s, msg));
-    this.onClientMessage("party:join", PartyJoin, "party:error", (s, msg) => this.joinParty(s, msg));
-    this.onClientMessage("party:leave", PartyLeave, "party:error", (s) => this.leaveParty(s));
-    this.onClientMessage("party:start", PartyStart, "party:error", (s) => this.startParty(s));
+    this.onRequest("match:find", MatchFind, (s, msg) => this.find(s, msg));
+    this.onRequest("match:cancel", MatchCancel, (s) => this.cancel(s));
+    this.onRequest("party:create", PartyCreate, (s, msg) => this.createParty(s, msg));
+    this.onRequest("party:join", PartyJoin, (s, msg) => this.joinParty(s, msg));
+    this.onRequest("party:leave", PartyLeave, (s) => this.leaveParty(s));
+    this.onRequest("party:start", PartyStart, (s) => this.startParty(s));
 
     // Scoped to the room: Colyseus unsubscribes when it is disposed.
     await this.presence.subscribe(lobbyChannel(this.roomId), (delivery: Delivery) => this.onDelivery(delivery));
@@ -149,16 +131,14 @@ export class MatchmakerRoom extends Room {
   onJoin(client: Client, options: unknown, auth?: Identity): void {
     // A server-side join skips onAuth; the token is still required.
     const identity = auth ?? identityForJoin(options);
-    const now = performance.now();
     this.sessions.set(client.sessionId, {
       client,
       identity,
-      rate: new RateLimiter(now),
-      replies: new ReplyThrottle(),
       lane: Promise.resolve(),
-      joinFailures: { count: 0, since: now },
+      joinFailures: { count: 0, since: performance.now() },
       left: false,
     });
+    this.openGate(client.sessionId);
     this.log.debug({ sessionId: client.sessionId, userId: identity.userId }, "joined matchmaker");
   }
 
@@ -167,11 +147,12 @@ export class MatchmakerRoom extends Room {
     const session = this.sessions.get(client.sessionId);
     if (!session) return;
     session.left = true;
-    await this.inLane(session, "match:error", async () => {
+    await this.inLane(session, undefined, async () => {
       if (session.ticket) await this.withdrawTicket(session);
       if (session.party) await this.quitParty(session);
     });
     this.sessions.delete(client.sessionId);
+    this.closeGate(client.sessionId);
   }
 
   onDispose(): void {
@@ -391,73 +372,38 @@ export class MatchmakerRoom extends Room {
     }
   }
 
-  // --- the message path (STYLE habit 3: a guard ladder) ---
+  // --- the message path: GuardedRoom's ladder, then the connection's lane ---
 
-  private onClientMessage<T>(type: string, schema: z.ZodType<T>, errors: ErrorChannel, handle: Handler<T>["handle"]): void {
-    this.handlers.set(type, { schema, errors, handle });
+  protected senderOf(client: Client): LobbySession | undefined {
+    const session = this.sessions.get(client.sessionId);
+    return session && !session.left ? session : undefined;
   }
 
-  /**
-   * Colyseus' own path closes a client whose message does not decode; the contract
-   * wants an error reply and the client kept. Connection → rate → decode → type →
-   * shape → the handler, in the connection's lane.
-   */
-  private readonly routeMessage = (client: Client, buffer: Buffer): void => {
-    if (client.state === ClientState.LEAVING) return;
-    if (isLifecycleFrame(buffer)) return colyseusOnMessage.call(this, client, buffer);
-    const session = this.sessions.get(client.sessionId);
-    if (!session || session.left) return;
+  protected errorChannelFor(type: string | undefined): ErrorChannel {
+    return channelOf(type);
+  }
 
-    const outcome = gateMessage(buffer, session.rate, this.handlers);
-    switch (outcome.kind) {
-      case "colyseus":
-        return colyseusOnMessage.call(this, client, buffer);
-      case "abusive":
-        return this.closeForAbuse(session);
-      case "reject": {
-        // A known message's errors go on its channel; an unknown party:* type on party:error.
-        const channel: ErrorChannel = outcome.handler?.errors ?? (outcome.type?.startsWith("party:") ? "party:error" : "match:error");
-        return this.reject(session, channel, outcome.error ? validationCode(outcome.error) : outcome.code, outcome.message);
-      }
-      case "dispatch": {
-        const { handler, payload } = outcome;
-        void this.inLane(session, handler.errors, () => handler.handle(session, payload));
-      }
-    }
-  };
+  /** A playersPerMatch out of range has its own code; any other shape fault is INVALID_MESSAGE. */
+  protected codeForInvalid(error: z.ZodError): ReplyCode {
+    return validationCode(error);
+  }
+
+  private onRequest<T>(type: string, schema: z.ZodType<T>, handle: Request<T>): void {
+    this.onClientMessage(type, schema, (_client, session, msg) => void this.inLane(session, type, () => handle(session, msg)));
+  }
 
   /**
    * Runs `op` after the connection's earlier operations. A Refusal becomes an error
    * reply; any other failure (the store did not answer) becomes MATCHMAKER_UNAVAILABLE.
    */
-  private inLane(session: LobbySession, errors: ErrorChannel, op: () => Promise<void>): Promise<void> {
+  private inLane(session: LobbySession, type: string | undefined, op: () => Promise<void>): Promise<void> {
     const run = session.lane.then(op).catch((err: unknown) => {
-      if (err instanceof Refusal) return this.reject(session, errors, err.code, err.message);
+      if (err instanceof Refusal) return this.reject(session.client, err.code, err.message, type);
       metrics.redisErrors.inc({ op: "mm.store" });
       this.log.warn({ sessionId: session.client.sessionId, err: (err as Error).message }, "matchmaker operation failed");
-      this.reject(session, errors, MatchErrorCodes.MATCHMAKER_UNAVAILABLE, "matchmaking is unavailable right now; try again");
+      this.reject(session.client, MatchErrorCodes.MATCHMAKER_UNAVAILABLE, "matchmaking is unavailable right now; try again", type);
     });
     session.lane = run;
     return run;
-  }
-
-  /**
-   * Sends `{ code, message }` on the error channel and counts it. Every refusal is
-   * answered (the rate limit already bounds how many a client can provoke), except
-   * RATE_LIMITED itself: at most one a second, so a flood is not echoed back.
-   */
-  private reject(session: LobbySession, channel: ErrorChannel, code: ReplyCode, message: string): void {
-    metrics.messagesRejected.inc({ code });
-    this.log.debug({ sessionId: session.client.sessionId, code, message }, "matchmaker request refused");
-    if (session.left) return;
-    if (code === ErrorCodes.RATE_LIMITED && !session.replies.allow(code, performance.now())) return;
-    const reply: ErrorReply = { code, message };
-    session.client.send(channel, reply);
-  }
-
-  private closeForAbuse(session: LobbySession): void {
-    this.log.warn({ sessionId: session.client.sessionId }, "closing matchmaker client for sustained message flood");
-    metrics.clientsClosed.inc({ code: String(CLOSE_ABUSE) });
-    session.client.leave(CLOSE_ABUSE, "message flood");
   }
 }

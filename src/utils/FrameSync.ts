@@ -1,64 +1,52 @@
 /**
- * Frame sync (contract §3 "Per tick", §6, §7): FrameSyncManager (./FrameSyncManager.ts,
- * re-exported here) runs the fixed tick and merges inputs per frame; FrameSyncRoom adapts it to Colyseus — the guarded
- * message path, seats, reconnection and lockstep broadcast. Game rooms extend
- * FrameSyncRoom and implement onFrameUpdate (and optionally onFrameSync).
+ * FrameSyncRoom (contract §3 "Per tick", §6, §7): the Colyseus room a frame-sync game
+ * extends. FrameSyncManager (./FrameSyncManager.ts, re-exported here) runs the fixed
+ * tick and merges inputs per frame; this class wires it to the room's pieces, each in
+ * its own module:
+ *   - messages: GuardedRoom's guard ladder (../net/GuardedRoom.ts); `input`, `frames:since`
+ *   - seats and reconnection: decideSeat (../reconnection/seatPolicy.ts), SeatBook, reconnectStore
+ *   - the tick's send path: corkClients (../net/sendPath.ts)
+ *   - lockstep: LockstepLog (./lockstep.ts); replays: RoomReplay (../replays/roomReplay.ts)
+ * A game implements onFrameUpdate, createPlayer and clonePlayer (and replayRules to
+ * record frames); see ../rooms/GameRoomExample.ts.
  */
-import { ClientState, Room, RoomInternalState, ServerError, type AuthContext, type Client } from "@colyseus/core";
-import type { Schema, MapSchema } from "@colyseus/schema";
+import { ServerError, type Client } from "@colyseus/core";
+import type { MapSchema, Schema } from "@colyseus/schema";
 import { z } from "zod";
 import { config } from "../config.ts";
 import { targetFrame, type Inputs } from "../game/merge.ts";
+import { GuardedRoom } from "../net/GuardedRoom.ts";
+import { holdForReconnection, isDisposing } from "../net/internals.ts";
+import { corkClients } from "../net/sendPath.ts";
+import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
+import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
+import type { GameServerMessage, GameServerMessages } from "../protocol/serverMessages.ts";
+import { reconnectStore } from "../reconnection/reconnectStore.ts";
+import { decideSeat, type TakeOverPath } from "../reconnection/seatPolicy.ts";
+import { SeatBook, type Seat } from "../reconnection/seats.ts";
+import type { ReplayRules } from "../replays/recorder.ts";
+import { RoomReplay } from "../replays/roomReplay.ts";
+import { drainDeadline } from "../shutdown.ts";
+import { identityForJoin, verifySeatGrants, type Identity, type SeatGrant } from "./auth.ts";
 import { FrameSyncManager, type ClientInput, type FrameData, type FrameSyncConfig } from "./FrameSyncManager.ts";
 import {
-  AnyInputs,
-  FramesSinceMessage,
-  GameJoinOptions,
-  describeZodError,
-  inputMessage,
-  ownOptions,
-} from "../protocol/messages.ts";
-import { identityForJoin, verifySeatGrants, type Identity, type SeatGrant } from "./auth.ts";
-import {
-  CLOSE_ABUSE,
-  CLOSE_REPLACED,
-  CLOSE_SERVER_SHUTDOWN,
   CONNECTION_SLOTS_PER_SEAT,
   DEFAULT_ROOM_CAPACITY,
-  ErrorCodes,
   FPS_DEFAULT,
-  FPS_MAX,
-  FPS_MIN,
   FRAME_LEAD_SECONDS,
   FRAMES_SINCE_MIN_INTERVAL_MS,
-  JOIN_FORBIDDEN,
-  JOIN_UNAUTHORIZED,
   LATE_TICK_LOG_INTERVAL_MS,
   MATCH_FIRST_JOIN_TIMEOUT_MS,
-  PLAYERS_PER_MATCH_MAX,
-  PLAYERS_PER_MATCH_MIN,
-  RECLAIM_RACE_GUARD_MS,
-  type ErrorCodeName,
 } from "./limits.ts";
-import { logger, type Logger } from "./logger.ts";
+import { LockstepLog } from "./lockstep.ts";
+import { logger } from "./logger.ts";
 import { metrics, trackRoom, untrackRoom } from "./metrics.ts";
-import { LockstepLog, bySeat } from "./lockstep.ts";
-import { colyseusOnMessage, gateMessage, installMessageGate, isLifecycleFrame } from "../net/messageGate.ts";
-import { RateLimiter, ReplyThrottle } from "../net/rateLimit.ts";
-import { reconnectStore } from "../reconnection/reconnectStore.ts";
-import { SeatBook, type Seat } from "../reconnection/seats.ts";
-import type { PlayerRecord, ReplayEntry } from "../game/replay.ts";
-import { ReplayRecorder, type ReplayRules } from "../replays/recorder.ts";
-import { replayStore } from "../replays/store.ts";
-import { drainDeadline } from "../shutdown.ts";
 
 export { FrameSyncManager, RingBuffer, realClock } from "./FrameSyncManager.ts";
 export type { ClientInput, FrameData, FrameSyncConfig, TickClock, TickStats } from "./FrameSyncManager.ts";
 export type { LockstepEntry, LockstepFrame } from "./lockstep.ts";
-
-// ---------------------------------------------------------------------------
-// FrameSyncRoom: Colyseus adapter.
-// ---------------------------------------------------------------------------
+export type { ReplayRules } from "../replays/recorder.ts";
+export type { Seat } from "../reconnection/seats.ts";
 
 /** What FrameSyncRoom needs of a game's player schema. */
 export interface SeatedPlayer extends Schema {
@@ -68,52 +56,25 @@ export interface SeatedPlayer extends Schema {
   online: boolean;
 }
 
-export interface FrameSyncState extends Schema {
+export interface FrameSyncState<P extends SeatedPlayer = any> extends Schema {
   frame: number;
-  // Any game's player schema that has the SeatedPlayer fields.
-  players: MapSchema<any>;
+  players: MapSchema<P>;
 }
 
-type MessageHandler<T> = (client: Client, seat: Seat, payload: T) => void;
+/** The player schema of a frame-sync state. */
+export type PlayerOf<S extends FrameSyncState> = S["players"] extends MapSchema<infer P> ? (P extends SeatedPlayer ? P : SeatedPlayer) : SeatedPlayer;
 
-interface Registered {
-  schema: z.ZodType;
-  handle: MessageHandler<any>;
+/** The seat fields a new player is created with. */
+export interface SeatInfo {
+  sessionId: string;
+  userId: string;
+  seatIndex: number;
 }
 
-/** Create options every frame-sync room understands (contract §3); the matchmaker adds the match fields. */
-const CreateOptions = z.looseObject({
-  fps: z.number().int().min(FPS_MIN).max(FPS_MAX).optional(),
-  recordFrames: z.boolean().optional(),
-  lockstep: z.boolean().optional(),
-  matchId: z.string().min(1).max(128).optional(),
-  playersPerMatch: z.number().int().min(PLAYERS_PER_MATCH_MIN).max(PLAYERS_PER_MATCH_MAX).optional(),
-  queueKey: z.string().max(256).optional(),
-  partyId: z.string().max(128).optional(),
-  modeId: z.string().max(64).optional(),
-  seats: z
-    .array(z.strictObject({ userId: z.string().min(1), seatIndex: z.number().int().min(0), reconnectKey: z.string().min(1) }))
-    .max(PLAYERS_PER_MATCH_MAX)
-    .optional(),
-  seatsSig: z.string().optional(),
-});
-export type FrameSyncCreateOptions = z.infer<typeof CreateOptions>;
+export type FrameSyncCreateOptions = GameCreateOptions;
 
-/** The part of ws' underlying net.Socket that corkClients uses. */
-interface NetSocketLike {
-  destroyed: boolean;
-  cork(): void;
-  uncork(): void;
-}
-
-function uncorkAll(sockets: NetSocketLike[]): void {
-  for (const socket of sockets) socket.uncork();
-}
-
-
-export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> extends Room<{ state: S }> {
+export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P extends SeatedPlayer = PlayerOf<S>> extends GuardedRoom<{ state: S }, Seat> {
   protected frameSync!: FrameSyncManager;
-  protected log: Logger = logger;
   /** `"none"` for rooms the matchmaker did not make. */
   protected matchId = "none";
   protected matchmade = false;
@@ -122,57 +83,46 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   protected createOptions: FrameSyncCreateOptions = {};
   /** Schema of `input.inputs`; game rooms narrow it to the inputs they know. */
   protected inputsSchema: z.ZodType<Inputs> = AnyInputs;
+  /**
+   * How replays capture a player's game state and step it with the game's rules. A room
+   * without them cannot record: a `recordFrames: true` create is refused (no silent default).
+   */
+  protected replayRules?: ReplayRules<object, P>;
 
   protected seats = new SeatBook();
-  private readonly handlers = new Map<string, Registered>();
-  private readonly limiters = new Map<string, { rate: RateLimiter; replies: ReplyThrottle }>();
   /** Set in lockstep rooms: the frames `frames:since` answers from. */
   private lockstepLog: LockstepLog | undefined;
   /** When each connection last asked for `frames:since` (performance.now ms). */
   private readonly lastCatchUp = new WeakMap<Client, number>();
-  /** Set in `recordFrames` rooms: records the replay saved when the room is disposed. */
-  private replay: ReplayRecorder | undefined;
+  /** Set in `recordFrames` rooms: the replay saved when the room is disposed. */
+  private replay: RoomReplay<P> | undefined;
   private readonly createdAt = Date.now();
-  /** How replays capture a player's game state and step it with the game's rules (the example game sets both). */
-  protected replayRules: ReplayRules = { capture: () => ({}), apply: () => undefined };
   private lastLateLog = -Infinity;
   private listedPrivate = false;
 
-  /** The game step: apply this frame's inputs to the state. Called once per frame by the manager. */
+  /** The game step: apply this frame's inputs to the state. Called once per frame. */
   protected abstract onFrameUpdate(frame: number, inputs: ClientInput[]): void;
   /** Runs after onFrameUpdate with the same frame and the same inputs array. */
   protected onFrameSync(_frame: number, _frameData: FrameData): void {}
   /** Creates the game's player for a seat (spawn position etc.). */
-  protected abstract createPlayer(seat: { sessionId: string; userId: string; seatIndex: number }): SeatedPlayer;
+  protected abstract createPlayer(seat: SeatInfo): P;
   /** Copies a player to a new session (reclaim by key, replacement): everything but the sessionId. */
-  protected abstract clonePlayer(player: SeatedPlayer, sessionId: string): SeatedPlayer;
-
-  /**
-   * Token check before a seat is reserved (contract §2): 401 with the fault named.
-   * Runs in the matchmaking request, so a refused join never touches the room.
-   */
-  static async onAuth(token: string, options: unknown, _context: AuthContext): Promise<Identity> {
-    try {
-      return identityForJoin(options, token);
-    } catch (err) {
-      const code = (err as ServerError).code ?? JOIN_UNAUTHORIZED;
-      metrics.joinsRefused.inc({ code: String(code) });
-      logger.debug({ code, reason: (err as Error).message }, "join refused");
-      throw err;
-    }
-  }
+  protected abstract clonePlayer(player: P, sessionId: string): P;
 
   onCreate(rawOptions: unknown): void {
-    const parsed = CreateOptions.safeParse(ownOptions(rawOptions));
-    if (!parsed.success) this.refuse(400, `invalid create options: ${describeZodError(parsed.error)}`);
+    const parsed = GameCreateOptions.safeParse(ownOptions(rawOptions));
+    if (!parsed.success) this.refuse(JoinCodes.BAD_OPTIONS, `invalid create options: ${describeZodError(parsed.error)}`);
     const options = (this.createOptions = parsed.data);
+    if (options.recordFrames && !this.replayRules) {
+      this.refuse(JoinCodes.BAD_OPTIONS, `${this.roomName} cannot record frames: ${this.constructor.name} defines no replayRules (see FrameSyncRoom.replayRules)`);
+    }
     this.lockstep = options.lockstep ?? false;
     if (options.seats) {
-      if (!options.matchId) this.refuse(JOIN_FORBIDDEN, "seats need a matchId");
+      if (!options.matchId) this.refuse(JoinCodes.FORBIDDEN, "seats need a matchId");
       try {
-        verifySeatGrants(options.matchId!, options.seats as SeatGrant[], options.seatsSig);
+        verifySeatGrants(options.matchId, options.seats as SeatGrant[], options.seatsSig);
       } catch (err) {
-        this.refuse(JOIN_FORBIDDEN, (err as Error).message);
+        this.refuse(JoinCodes.FORBIDDEN, (err as Error).message);
       }
       this.matchmade = true;
       this.seats = new SeatBook(options.seats as SeatGrant[]);
@@ -183,15 +133,13 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.log = logger.child({ roomId: this.roomId, matchId: this.matchId });
     trackRoom(this);
 
-    // Data messages take our guarded path instead of Colyseus' (see routeMessage).
-    installMessageGate(this, this.routeMessage);
     // One patch per frame, sent by the tick itself (see initFrameSync).
     this.patchRate = null;
-    this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT, recordFrames: options.recordFrames ?? false });
+    this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT }, options.recordFrames ?? false);
     if (this.lockstep) {
       this.lockstepLog = new LockstepLog(Math.ceil(config().lockstepHistoryS * this.frameSync.targetFPS) + 1);
     }
-    this.onClientMessage("input", inputMessage(this.inputsSchema), (client, seat, msg) => this.acceptInput(client, seat, msg));
+    this.onClientMessage("input", inputMessage(this.inputsSchema), (client, _seat, msg) => this.acceptInput(client, msg));
     this.onClientMessage("frames:since", FramesSinceMessage, (client, _seat, msg) => this.sendFramesSince(client, msg.frame));
 
     if (this.matchmade) {
@@ -204,48 +152,26 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.startFrameSync();
   }
 
-  /** Sets up the manager; the tick runs the game step, the sync hook, lockstep and the state patch. */
-  protected initFrameSync(cfg: FrameSyncConfig): void {
-    // A recording room keeps its frames in the replay recorder (bounded in bytes as well), not in a second ring.
-    this.frameSync = new FrameSyncManager({ ...cfg, recordFrames: false });
-    if (cfg.recordFrames) this.replay = new ReplayRecorder(this.replayRules, undefined, this.frameSync.currentFrame);
-    this.frameSync.onFrameUpdate = (frame, inputs) => {
-      this.corkClients();
+  /** Sets up the manager; each tick runs the game step, the sync hook, replay, lockstep and the state patch. */
+  protected initFrameSync(cfg: FrameSyncConfig, recordFrames = false): void {
+    this.frameSync = new FrameSyncManager(cfg);
+    if (recordFrames) this.replay = new RoomReplay(this.replayRules!, this.frameSync.currentFrame);
+    this.frameSync.step = (frame, inputs) => {
+      corkClients(this.clients);
       this.onFrameUpdate(frame, inputs);
     };
-    this.frameSync.onFrameSync = (frame, frameData) => {
+    this.frameSync.afterStep = (frame, frameData) => {
       this.onFrameSync(frame, frameData);
-      if (this.replay) this.recordFrame(frameData);
+      this.replay?.recordFrame(frameData, (sessionId) => this.state.players.get(sessionId));
       if (this.lockstep) this.broadcastLockstep(frameData);
       this.broadcastPatch();
     };
-    this.frameSync.onLateTick = (frame, latenessMs, runMs) => {
+    this.frameSync.lateTick = (frame, latenessMs, runMs) => {
       const now = Date.now();
       if (now - this.lastLateLog < LATE_TICK_LOG_INTERVAL_MS) return;
       this.lastLateLog = now;
       this.log.warn({ frame, latenessMs: +latenessMs.toFixed(2), runMs: +runMs.toFixed(2), lateTicks: this.frameSync.stats.lateTicks }, "late tick");
     };
-  }
-
-  /**
-   * Holds each client's TCP writes for the rest of this tick, so its playerAction
-   * broadcasts and the patch leave in one writev instead of one syscall each
-   * (measured: with 4-player rooms, per-message writes were ~30% of the server's
-   * CPU; see bench/). The WebSocket messages and their order are unchanged. The
-   * uncork runs on process.nextTick, after the tick, even if the game step throws.
-   * A frame held back this way is never overwritten under the cork: state patches
-   * go out as copies of the encoder's buffer (stateFrames.ts), messages are
-   * encoded into their own buffers.
-   */
-  private corkClients(): void {
-    const corked: NetSocketLike[] = [];
-    for (const client of this.clients) {
-      const socket = (client as unknown as { ref?: { _socket?: NetSocketLike } }).ref?._socket;
-      if (!socket || socket.destroyed) continue;
-      socket.cork();
-      corked.push(socket);
-    }
-    if (corked.length) process.nextTick(uncorkAll, corked);
   }
 
   protected startFrameSync(): void {
@@ -256,9 +182,25 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.frameSync?.stop();
   }
 
-  /** Registers a client message: it is rate limited and validated before `handle` sees it. */
-  protected onClientMessage<T>(type: string, schema: z.ZodType<T>, handle: MessageHandler<T>): void {
-    this.handlers.set(type, { schema, handle });
+  /** Sends a typed game message to one client. */
+  protected sendTo<K extends GameServerMessage>(client: Client, type: K, payload: GameServerMessages[K]): void {
+    client.send(type, payload);
+  }
+
+  /** Broadcasts a typed game message, optionally to everyone but `except`. */
+  protected broadcastTo<K extends GameServerMessage>(type: K, payload: GameServerMessages[K], except?: Client): void {
+    this.broadcast(type, payload, except ? { except } : undefined);
+  }
+
+  // --- GuardedRoom: who a connection speaks for ---
+
+  /** A connection speaks for the seat it plays; a replaced one (still closing) for none. */
+  protected senderOf(client: Client): Seat | undefined {
+    return this.seats.ofSession(client.sessionId);
+  }
+
+  protected faultContext(): object {
+    return { frame: this.frameSync.currentFrame };
   }
 
   // --- joins, drops, reconnection (contract §3 "Disconnects and reconnection") ---
@@ -267,45 +209,19 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     // A server-side join skips onAuth; the token is still required.
     const identity = (client.auth as Identity | undefined) ?? identityForJoin(rawOptions);
     const parsed = GameJoinOptions.safeParse(ownOptions(rawOptions));
-    if (!parsed.success) this.refuse(400, `invalid join options: ${describeZodError(parsed.error)}`);
-    const options = parsed.data!;
-    if (options.matchId !== undefined && options.matchId !== this.matchId) this.refuse(JOIN_FORBIDDEN, "wrong matchId for this room", options.reconnectKey !== undefined ? "key" : undefined);
+    if (!parsed.success) this.refuse(JoinCodes.BAD_OPTIONS, `invalid join options: ${describeZodError(parsed.error)}`);
+    const decision = decideSeat(this.seats, identity.userId, parsed.data, { matchId: this.matchId, matchmade: this.matchmade, capacity: this.capacity });
+    if (decision.kind === "refuse") this.refuse(decision.code, decision.message, decision.path);
+    if (decision.kind === "takeOver") return this.takeSeat(client, decision.seat, decision.path);
 
-    let seat = this.seats.ofUser(identity.userId);
-    if (seat?.sessionId) {
-      if (options.reconnectKey !== undefined && options.reconnectKey !== seat.reconnectKey) this.refuse(JOIN_FORBIDDEN, "wrong reconnectKey", "key");
-      if (seat.held) {
-        if (options.reconnectKey === undefined) this.refuse(JOIN_FORBIDDEN, "this seat is held: pass its reconnectKey to reclaim it", "key");
-        return this.takeSeat(client, seat, "key");
-      }
-      if (options.reconnectKey !== undefined && seat.claimedAt !== undefined && Date.now() - seat.claimedAt < RECLAIM_RACE_GUARD_MS) {
-        this.refuse(JOIN_FORBIDDEN, "seat was just reclaimed by another connection", "key");
-      }
-      // A key claim while the old connection still looks alive (an app relaunched before
-      // the ping noticed the drop) starts the race guard too: a second tab is refused.
-      if (options.reconnectKey !== undefined) seat.claimedAt = Date.now();
-      return this.takeSeat(client, seat, "replace");
-    }
-
-    if (this.matchmade) {
-      if (!seat) this.refuse(JOIN_FORBIDDEN, "not seated in this match");
-      if (options.seatIndex !== undefined && options.seatIndex !== seat!.seatIndex) this.refuse(JOIN_FORBIDDEN, "wrong seatIndex");
-      if (options.reconnectKey !== undefined && options.reconnectKey !== seat!.reconnectKey) this.refuse(JOIN_FORBIDDEN, "wrong reconnectKey");
-    } else {
-      // A key names a seat this user holds; with none (expired, removed, or someone
-      // else's key) the join would silently start a fresh player, so refuse it instead.
-      if (options.reconnectKey !== undefined) this.refuse(JOIN_FORBIDDEN, "no seat of yours to reclaim with this reconnectKey", "key");
-      if (this.seats.occupied >= this.capacity) this.refuse(JOIN_FORBIDDEN, "room full");
-      seat = this.seats.open(identity.userId);
-    }
-    seat = seat!;
+    const seat = decision.seat;
     this.seats.assign(seat, client.sessionId);
     const player = this.createPlayer({ sessionId: client.sessionId, userId: seat.userId, seatIndex: seat.seatIndex });
     this.state.players.set(client.sessionId, player);
-    this.replay?.join(this.frameSync.currentFrame, this.playerRecord(player));
-    this.trackLimits(client.sessionId);
+    this.replay?.join(this.frameSync.currentFrame, player);
+    this.openGate(client.sessionId);
     this.sendFrameSync(client, seat);
-    this.broadcast("playerJoined", { sessionId: client.sessionId, userId: seat.userId, playerCount: this.state.players.size }, { except: client });
+    this.broadcastTo("playerJoined", { sessionId: client.sessionId, userId: seat.userId, playerCount: this.state.players.size }, client);
     this.log.info({ sessionId: client.sessionId, userId: seat.userId, seatIndex: seat.seatIndex }, "player joined");
     this.afterSeatsChanged();
   }
@@ -314,7 +230,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
    * Moves a seat to a new connection: a reconnect-key claim of a held seat ("key") or
    * the same user arriving while still present ("replace": the old connection gets 4100).
    */
-  private takeSeat(client: Client, seat: Seat, path: "key" | "replace"): void {
+  private takeSeat(client: Client, seat: Seat, path: TakeOverPath): void {
     const oldSessionId = seat.sessionId!;
     const old = this.state.players.get(oldSessionId)!;
     const wasHeld = seat.held;
@@ -326,10 +242,12 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     player.online = true;
     this.state.players.delete(oldSessionId);
     this.state.players.set(client.sessionId, player);
-    this.noteRenamed(oldSessionId, client.sessionId);
+    // A player moved to a new session (path 2): lockstep announces it once, the replay records it.
+    this.lockstepLog?.renamed(oldSessionId, client.sessionId);
+    this.replay?.rename(this.frameSync.currentFrame, oldSessionId, client.sessionId);
     this.frameSync.dropInputs(oldSessionId);
-    this.limiters.delete(oldSessionId);
-    this.trackLimits(client.sessionId);
+    this.closeGate(oldSessionId);
+    this.openGate(client.sessionId);
 
     if (wasHeld) {
       wasHeld.cancel();
@@ -337,13 +255,13 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
       void reconnectStore().release(this.matchId, seat.userId);
     } else {
       const previous = this.clients.getById(oldSessionId);
-      previous?.leave(CLOSE_REPLACED, "replaced by a newer connection of the same user");
-      metrics.clientsClosed.inc({ code: String(CLOSE_REPLACED) });
+      previous?.leave(CloseCodes.REPLACED, "replaced by a newer connection of the same user");
+      metrics.clientsClosed.inc({ code: String(CloseCodes.REPLACED) });
     }
     metrics.reconnects.inc({ path, outcome: "ok" });
     this.sendFrameSync(client, seat);
-    client.send("reconnect:ok", { matchId: this.matchId, sessionId: client.sessionId, ...(wasHeld ? {} : { dedup: true }) });
-    this.broadcast("playerOnline", { sessionId: client.sessionId, userId: seat.userId, previousSessionId: oldSessionId }, { except: client });
+    this.sendTo(client, "reconnect:ok", { matchId: this.matchId, sessionId: client.sessionId, ...(wasHeld ? {} : { dedup: true as const }) });
+    this.broadcastTo("playerOnline", { sessionId: client.sessionId, userId: seat.userId, previousSessionId: oldSessionId }, client);
     this.log.info({ sessionId: client.sessionId, previousSessionId: oldSessionId, userId: seat.userId, path }, "seat taken over");
   }
 
@@ -353,34 +271,20 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     this.frameSync.dropInputs(client.sessionId);
     const windowMs = config().reconnectWindowMs;
     // Abuse (4002) and a closing room hold nothing; onLeave follows and removes the player.
-    if (code === CLOSE_ABUSE || windowMs === 0 || this.isDisposing()) return;
+    if (code === CloseCodes.ABUSE || windowMs === 0 || isDisposing(this)) return;
 
-    const waiting = this.allowReconnection(client, windowMs / 1000) as unknown as { reject?: (r?: unknown) => void; catch: (f: () => void) => unknown };
-    if (typeof waiting.reject !== "function") {
-      // The client never finished joining: Colyseus will not hold it.
-      waiting.catch(() => {});
-      return;
-    }
+    const hold = holdForReconnection(this, client, windowMs / 1000);
+    if (!hold) return; // the client never finished joining: Colyseus will not hold it
     const expiresAt = Date.now() + windowMs;
-    seat.held = { cancel: () => waiting.reject!(false), expiresAt };
+    seat.held = { cancel: hold.cancel, expiresAt };
     metrics.seatsHeld.inc();
     const player = this.state.players.get(client.sessionId);
     if (player) player.online = false;
-    this.broadcast("playerOffline", { sessionId: client.sessionId, userId: seat.userId, reconnectWindowMs: windowMs }, { except: client });
+    this.broadcastTo("playerOffline", { sessionId: client.sessionId, userId: seat.userId, reconnectWindowMs: windowMs }, client);
     this.log.info({ sessionId: client.sessionId, userId: seat.userId, code, windowMs }, "player dropped; seat held");
-    void reconnectStore().hold(
-      {
-        roomId: this.roomId,
-        matchId: this.matchId,
-        userId: seat.userId,
-        sessionId: client.sessionId,
-        seatIndex: seat.seatIndex,
-        reconnectKey: seat.reconnectKey,
-        expiresAt,
-        publicAddress: config().publicAddress,
-      },
-      windowMs,
-    );
+    const { roomId, matchId } = this;
+    const record = { roomId, matchId, userId: seat.userId, sessionId: client.sessionId, seatIndex: seat.seatIndex, reconnectKey: seat.reconnectKey };
+    void reconnectStore().hold({ ...record, expiresAt, publicAddress: config().publicAddress }, windowMs);
   }
 
   /** Reconnection path 1: the SDK's own `client.reconnect(token)` within the window. */
@@ -393,33 +297,31 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     const player = this.state.players.get(client.sessionId);
     if (player) player.online = true;
     void reconnectStore().release(this.matchId, seat.userId);
-    client.send("reconnect:ok", { matchId: this.matchId, sessionId: client.sessionId });
-    this.broadcast("playerOnline", { sessionId: client.sessionId, userId: seat.userId }, { except: client });
+    this.sendTo(client, "reconnect:ok", { matchId: this.matchId, sessionId: client.sessionId });
+    this.broadcastTo("playerOnline", { sessionId: client.sessionId, userId: seat.userId }, client);
     this.log.info({ sessionId: client.sessionId, userId: seat.userId }, "player reconnected");
   }
 
   /** Consented leave, an expired window, or a drop that holds no seat: the player is removed. */
-  onLeave(client: Client, code?: number): void {
+  onLeave(client: Client): void {
     const seat = this.seats.ofSession(client.sessionId);
     if (!seat) return; // replaced or reclaimed: the seat lives on under another session
-    const wasHeld = seat.held !== undefined;
-    if (wasHeld) {
+    if (seat.held !== undefined) {
       metrics.seatsHeld.dec();
       metrics.reconnects.inc({ path: "none", outcome: "expired" });
     }
-    if (code === CLOSE_ABUSE) metrics.clientsClosed.inc({ code: String(CLOSE_ABUSE) });
     this.removePlayer(seat, client.sessionId);
   }
 
   private removePlayer(seat: Seat, sessionId: string): void {
     this.seats.vacate(seat, this.matchmade);
     this.frameSync.dropInputs(sessionId);
-    this.limiters.delete(sessionId);
-    const gone = this.state.players.get(sessionId) as SeatedPlayer | undefined;
-    if (gone) this.replay?.leave(this.frameSync.currentFrame, this.playerRecord(gone));
+    this.closeGate(sessionId);
+    const gone = this.state.players.get(sessionId);
+    if (gone) this.replay?.leave(this.frameSync.currentFrame, gone);
     this.state.players.delete(sessionId);
     void reconnectStore().release(this.matchId, seat.userId);
-    this.broadcast("playerLeft", { sessionId, userId: seat.userId, playerCount: this.state.players.size });
+    this.broadcastTo("playerLeft", { sessionId, userId: seat.userId, playerCount: this.state.players.size });
     this.log.info({ sessionId, userId: seat.userId }, "player left");
     this.afterSeatsChanged();
   }
@@ -448,17 +350,17 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     const deadlineMs = drainDeadline();
     if (deadlineMs <= 0 || this.clients.length === 0) return this.closeForShutdown();
     this.allowAutoDispose();
-    this.broadcast("serverShutdown", { deadlineMs });
+    this.broadcastTo("serverShutdown", { deadlineMs });
     this.log.info({ deadlineMs, clients: this.clients.length }, "server shutting down: the match runs on until the drain deadline");
     this.clock.setTimeout(() => this.closeForShutdown(), deadlineMs);
   }
 
   private closeForShutdown(): void {
     if (this.clients.length > 0) {
-      metrics.clientsClosed.inc({ code: String(CLOSE_SERVER_SHUTDOWN) }, this.clients.length);
+      metrics.clientsClosed.inc({ code: String(CloseCodes.SERVER_SHUTDOWN) }, this.clients.length);
       this.log.info({ clients: this.clients.length, frame: this.frameSync.currentFrame }, "drain deadline: closing the remaining players with 4001");
     }
-    this.disconnect(CLOSE_SERVER_SHUTDOWN).catch(() => {});
+    this.disconnect(CloseCodes.SERVER_SHUTDOWN).catch(() => {});
   }
 
   /** Direct rooms leave joinOrCreate while full (private, not locked: locked rooms refuse joinById reclaims). */
@@ -478,11 +380,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     if (!this.autoDispose) this.autoDispose = true;
   }
 
-  private isDisposing(): boolean {
-    return (this as unknown as { _internalState: number })._internalState === RoomInternalState.DISPOSING;
-  }
-
-  private refuse(code: number, message: string, path?: "key"): never {
+  private refuse(code: JoinCode, message: string, path?: "key"): never {
     metrics.joinsRefused.inc({ code: String(code) });
     this.log.debug({ code, reason: message }, "join refused");
     if (path) metrics.reconnects.inc({ path, outcome: "refused" });
@@ -490,7 +388,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
   }
 
   private sendFrameSync(client: Client, seat: Seat): void {
-    client.send("frameSync", {
+    this.sendTo(client, "frameSync", {
       currentFrame: this.frameSync.currentFrame,
       targetFPS: this.frameSync.targetFPS,
       matchId: this.matchId,
@@ -500,61 +398,9 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     });
   }
 
-  // --- the message path (contract §6; STYLE habit 3: a guard ladder) ---
+  // --- messages: `input` (contract §3, §6) and lockstep (contract §7) ---
 
-  /**
-   * Colyseus' own data path closes a client whose message does not decode or fails
-   * `validate()`; the contract wants an `error` reply and the client kept. So data
-   * messages come here: connection → rate → decode → type → shape → handler.
-   * Join acknowledgement, ping and leave go on to Colyseus. Installed as the
-   * room's `_onMessage`, which Colyseus binds to each client after its join.
-   */
-  private readonly routeMessage = (client: Client, buffer: Buffer): void => {
-    if (client.state === ClientState.LEAVING) return;
-    if (isLifecycleFrame(buffer)) return colyseusOnMessage.call(this, client, buffer);
-    const seat = this.seats.ofSession(client.sessionId);
-    const limiter = this.limiters.get(client.sessionId);
-    if (!seat || !limiter) return; // a replaced connection still closing
-
-    const outcome = gateMessage(buffer, limiter.rate, this.handlers);
-    switch (outcome.kind) {
-      case "colyseus":
-        return colyseusOnMessage.call(this, client, buffer);
-      case "abusive":
-        return this.closeForAbuse(client);
-      case "reject":
-        return this.reject(client, outcome.code, outcome.message);
-      case "dispatch":
-        try {
-          outcome.handler.handle(client, seat, outcome.payload);
-        } catch (err) {
-          // A bug in a handler, not a client fault: logged with its stack, and the room goes on.
-          metrics.processFaults.inc({ kind: "handler" });
-          this.log.error({ err, sessionId: client.sessionId, type: outcome.type, frame: this.frameSync.currentFrame }, "message handler failed");
-        }
-    }
-  };
-
-  private trackLimits(sessionId: string): void {
-    this.limiters.set(sessionId, { rate: new RateLimiter(performance.now()), replies: new ReplyThrottle() });
-  }
-
-  /** Sends `error { code, message }` (at most once a second per client and code) and counts it. */
-  protected reject(client: Client, code: ErrorCodeName, message: string): void {
-    metrics.messagesRejected.inc({ code });
-    this.log.debug({ sessionId: client.sessionId, code, message }, "message rejected");
-    if (this.limiters.get(client.sessionId)?.replies.allow(code, performance.now()) ?? true) {
-      client.send("error", { code, message });
-    }
-  }
-
-  private closeForAbuse(client: Client): void {
-    this.log.warn({ sessionId: client.sessionId }, "closing client for sustained message flood");
-    this.limiters.delete(client.sessionId); // stop accounting; onDrop/onLeave will remove it
-    this.kickClient(client.sessionId, CLOSE_ABUSE, "message flood");
-  }
-
-  private acceptInput(client: Client, _seat: Seat, msg: { inputs: Inputs; frame?: number }): void {
+  private acceptInput(client: Client, msg: { inputs: Inputs; frame?: number }): void {
     const lead = FRAME_LEAD_SECONDS * this.frameSync.targetFPS;
     const frame = targetFrame(this.frameSync.currentFrame, msg.frame, lead);
     if (frame === undefined) {
@@ -564,13 +410,9 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     metrics.inputsAccepted.inc();
   }
 
-  // --- lockstep (contract §7) ---
-
   private broadcastLockstep(frameData: FrameData): void {
-    const players: SeatedPlayer[] = [];
-    this.state.players.forEach((p: SeatedPlayer) => players.push(p));
-    const frame = this.lockstepLog!.record(frameData, players);
-    this.broadcast("lockstepFrame", { frame: frame.frame, inputs: frame.inputs });
+    const frame = this.lockstepLog!.record(frameData, this.state.players.values());
+    this.broadcastTo("lockstepFrame", { frame: frame.frame, inputs: frame.inputs });
   }
 
   private sendFramesSince(client: Client, since: number): void {
@@ -586,50 +428,17 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState> e
     if ("expired" in answer) {
       return this.reject(client, ErrorCodes.FRAMES_EXPIRED, `frames after ${since} are gone (oldest kept: ${answer.expired}); resync from state`);
     }
-    client.send("lockstepFrames", { frames: answer.frames });
-  }
-
-  /** A player moved to a new session (path 2): lockstep announces it once, the replay records it. */
-  private noteRenamed(from: string, to: string): void {
-    this.lockstepLog?.renamed(from, to);
-    this.replay?.rename(this.frameSync.currentFrame, from, to);
+    this.sendTo(client, "lockstepFrames", { frames: answer.frames });
   }
 
   // --- replays (contract §7) ---
-
-  private playerRecord(player: SeatedPlayer): PlayerRecord<object> {
-    return { sessionId: player.sessionId, userId: player.userId, seatIndex: player.seatIndex, ...this.replayRules.capture(player) };
-  }
-
-  /** The frame's merged inputs — the very ones the tick applied — as replay entries. */
-  private recordFrame(frameData: FrameData): void {
-    const entries: ReplayEntry[] = [];
-    for (const input of frameData.inputs) {
-      const player = this.state.players.get(input.clientId) as SeatedPlayer | undefined;
-      if (player) entries.push({ sessionId: input.clientId, seatIndex: player.seatIndex, inputs: input.inputs });
-    }
-    this.replay!.record(frameData.frame, frameData.timestamp, entries.sort(bySeat));
-  }
 
   /** Builds the replay and stores it. Never rejects: a failure is logged. */
   private async saveReplay(): Promise<void> {
     const replay = this.replay;
     if (!replay) return;
     this.replay = undefined;
-    try {
-      const present: PlayerRecord<object>[] = [];
-      this.state.players.forEach((p: SeatedPlayer) => present.push(this.playerRecord(p)));
-      const meta = { roomId: this.roomId, matchId: this.matchId, fps: this.frameSync.targetFPS, startedAt: this.createdAt, endedAt: Date.now() };
-      const built = replay.build(meta, present, this.frameSync.currentFrame - 1);
-      if (!built) {
-        this.log.warn({ players: present.length }, "replay not saved: its roster alone exceeds MAX_REPLAY_BYTES");
-        return;
-      }
-      const { roomId, matchId, startedAt, endedAt } = meta;
-      await replayStore().save({ roomId, matchId, startedAt, endedAt, frameCount: built.frameCount }, built.json);
-      this.log.info({ frameCount: built.frameCount, bytes: built.json.length, droppedFrames: replay.droppedFrames }, "replay saved");
-    } catch (err) {
-      this.log.error({ err }, "replay could not be saved");
-    }
+    const meta = { roomId: this.roomId, matchId: this.matchId, fps: this.frameSync.targetFPS, startedAt: this.createdAt, endedAt: Date.now() };
+    await replay.save(meta, this.state.players.values(), this.frameSync.currentFrame - 1, this.log);
   }
 }

@@ -1,10 +1,11 @@
 /**
  * FrameSyncManager (contract §3 "Per tick"): the fixed tick scheduled against its start
- * time (no drift), per-frame input merge, and the bounded record of frames. No sockets:
- * FrameSyncRoom adapts it to Colyseus.
+ * time (no drift) and the per-frame input merge. No sockets: FrameSyncRoom adapts it to
+ * Colyseus. It keeps no history of frames: a recording room's ReplayRecorder does
+ * (../replays/), a lockstep room's LockstepLog does (./lockstep.ts).
  */
 import { mergeInputs, type Inputs } from "../game/merge.ts";
-import { MAX_CATCHUP_FRAMES, MAX_FRAME_DELAY_MS, MAX_RECORDED_FRAMES } from "./limits.ts";
+import { MAX_CATCHUP_FRAMES, MAX_FRAME_DELAY_MS } from "./limits.ts";
 import { metrics } from "./metrics.ts";
 
 // ---------------------------------------------------------------------------
@@ -28,13 +29,8 @@ export interface FrameData {
 
 export interface FrameSyncConfig {
   targetFPS: number;
-  enabled?: boolean;
-  /** Keep every frame in a bounded ring (oldest dropped first) for replays. Default false. */
-  recordFrames?: boolean;
   /** A tick later or longer than this (ms) is counted and logged. Default MAX_FRAME_DELAY_MS. */
   maxFrameDelay?: number;
-  /** Bound of the recorded-frames ring. Default MAX_RECORDED_FRAMES. */
-  maxRecordedFrames?: number;
 }
 
 /** Time source of the scheduler; tests pass a controlled one. */
@@ -96,14 +92,18 @@ export class FrameSyncManager {
   readonly maxFrameDelay: number;
   readonly stats: TickStats = { ticks: 0, lateTicks: 0, maxLatenessMs: 0 };
 
-  /** Set by the room: the game step, then the per-frame sync. */
-  onFrameUpdate: (frame: number, inputs: ClientInput[]) => void = () => {};
-  onFrameSync: (frame: number, frameData: FrameData) => void = () => {};
+  /**
+   * Set by the owner (FrameSyncRoom.initFrameSync): `step` runs the frame (the game
+   * step), then `afterStep` gets the same frame and the same inputs array (the room's
+   * per-frame sync: replay, lockstep, patch). Named apart from the room's own hooks
+   * (onFrameUpdate, onFrameSync), which the room calls from these.
+   */
+  step: (frame: number, inputs: ClientInput[]) => void = () => {};
+  afterStep: (frame: number, frameData: FrameData) => void = () => {};
   /** Called for each late tick (already counted). */
-  onLateTick: (frame: number, latenessMs: number, runMs: number) => void = () => {};
+  lateTick: (frame: number, latenessMs: number, runMs: number) => void = () => {};
 
   private readonly pending = new Map<number, Map<string, ClientInput>>();
-  private readonly recorded: RingBuffer<FrameData> | undefined;
   private running = false;
   private timer: unknown;
   private startTime = 0;
@@ -113,7 +113,6 @@ export class FrameSyncManager {
     this.targetFPS = cfg.targetFPS;
     this.intervalMs = 1000 / cfg.targetFPS;
     this.maxFrameDelay = cfg.maxFrameDelay ?? MAX_FRAME_DELAY_MS;
-    if (cfg.recordFrames) this.recorded = new RingBuffer(cfg.maxRecordedFrames ?? MAX_RECORDED_FRAMES);
   }
 
   /**
@@ -156,11 +155,6 @@ export class FrameSyncManager {
     return this.running;
   }
 
-  /** Recorded frames, oldest first (empty unless recordFrames). */
-  recordedFrames(): FrameData[] {
-    return this.recorded?.toArray() ?? [];
-  }
-
   /** Runs one frame now. The loop calls it; tests may call it directly. */
   tick(latenessMs = 0): void {
     const t0 = this.clock.now();
@@ -169,10 +163,9 @@ export class FrameSyncManager {
     this.pending.delete(frame);
     const inputs = bucket ? [...bucket.values()] : [];
     const frameData: FrameData = { frame, timestamp: Date.now(), inputs };
-    this.recorded?.push(frameData);
     try {
-      this.onFrameUpdate(frame, inputs);
-      this.onFrameSync(frame, frameData);
+      this.step(frame, inputs);
+      this.afterStep(frame, frameData);
     } finally {
       // A failing game step must not stop the clock: the frame still counts.
       this.currentFrame = frame + 1;
@@ -185,7 +178,7 @@ export class FrameSyncManager {
       if (latenessMs > this.maxFrameDelay || runMs > this.maxFrameDelay) {
         this.stats.lateTicks++;
         metrics.lateTicks.inc();
-        this.onLateTick(frame, latenessMs, runMs);
+        this.lateTick(frame, latenessMs, runMs);
       }
     }
   }

@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { ServerError } from "@colyseus/core";
 import { config } from "../config.ts";
-import { JOIN_FORBIDDEN, JOIN_UNAUTHORIZED } from "./limits.ts";
+import { JoinCodes } from "../protocol/codes.ts";
 
 export interface Identity {
   userId: string;
@@ -21,7 +21,7 @@ export type TokenFault = "missing" | "malformed" | "bad signature" | "expired";
 /** A token the server refuses; `reason` says which of the contract's four faults it was. */
 export class TokenError extends ServerError {
   constructor(readonly reason: TokenFault, detail: string) {
-    super(JOIN_UNAUTHORIZED, `token ${reason}: ${detail}`);
+    super(JoinCodes.UNAUTHORIZED, `token ${reason}: ${detail}`);
   }
 }
 
@@ -110,6 +110,6 @@ export function verifySeatGrants(matchId: string, seats: SeatGrant[], signature:
   const expected = Buffer.from(seatGrantMac(matchId, seats, secret));
   const given = Buffer.from(typeof signature === "string" ? signature : "");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new ServerError(JOIN_FORBIDDEN, "seat grants are not signed by this server");
+    throw new ServerError(JoinCodes.FORBIDDEN, "seat grants are not signed by this server");
   }
 }

@@ -12,7 +12,7 @@ export const RATE_LIMIT_PER_S = 60;
 export const RATE_LIMIT_BURST = 120;
 /** A client sending faster than this multiple of the limit ... */
 export const ABUSE_RATE_FACTOR = 4;
-/** ... for this long is closed with CLOSE_ABUSE and holds no seat. */
+/** ... for this long is closed with CloseCodes.ABUSE (protocol/codes.ts) and holds no seat. */
 export const ABUSE_DURATION_MS = 2_000;
 
 /** At most one `error` reply per client and code in this interval; the rest are only counted. */
@@ -102,7 +102,7 @@ export const PING_MAX_RETRIES = 2;
  * i.e. beyond what the kernel already took). A client that stops reading — a frozen
  * tab, a hostile bot — would otherwise make the server buffer every patch, action and
  * frames:since answer for it, without bound. Past this it is closed with
- * CLOSE_SLOW_CONSUMER: at 20 fps a healthy client's queue stays under a few KB.
+ * CloseCodes.SLOW_CONSUMER: at 20 fps a healthy client's queue stays under a few KB.
  */
 export const MAX_OUTBOUND_BUFFER_BYTES = 512 * 1024;
 /** How often every socket's outbound queue is checked against MAX_OUTBOUND_BUFFER_BYTES. */
@@ -129,36 +129,6 @@ export const MAX_PENDING_CONNECTIONS_PER_IP = 64;
  */
 export const MAX_MATCHMAKE_BODY_BYTES = 16 * 1024;
 
-/** `error.code` values sent to clients. */
-export const ErrorCodes = {
-  INVALID_MESSAGE: "INVALID_MESSAGE",
-  UNKNOWN_MESSAGE: "UNKNOWN_MESSAGE",
-  RATE_LIMITED: "RATE_LIMITED",
-  FRAME_OUT_OF_RANGE: "FRAME_OUT_OF_RANGE",
-  FRAMES_EXPIRED: "FRAMES_EXPIRED",
-  NOT_LOCKSTEP: "NOT_LOCKSTEP",
-} as const;
-export type ErrorCodeName = (typeof ErrorCodes)[keyof typeof ErrorCodes];
-
-/** WebSocket close codes (contract §6). */
-export const CLOSE_CONSENTED = 4000;
-export const CLOSE_SERVER_SHUTDOWN = 4001;
-export const CLOSE_ABUSE = 4002;
-export const CLOSE_REPLACED = 4100;
-/**
- * Closed because the client stopped reading (outbound queue over MAX_OUTBOUND_BUFFER_BYTES).
- * Not abuse — a phone on a stalled network looks the same — so it is Colyseus'
- * MAY_TRY_RECONNECT: the SDK reconnects by itself and the seat is held as for any drop.
- */
-export const CLOSE_SLOW_CONSUMER = 4010;
-
-/** Join refusal codes (contract §2, §6). */
-export const JOIN_UNAUTHORIZED = 401;
-export const JOIN_FORBIDDEN = 403;
-export const JOIN_NOT_FOUND = 404;
-/** The process takes no joins right now: it is shutting down (Colyseus' own answer) or Redis is unreachable. Retry later or elsewhere. */
-export const JOIN_UNAVAILABLE = 503;
-
 // --- Matchmaker (contract §4) ---
 
 /** Characters in a party code. */
@@ -183,30 +153,3 @@ export const MAX_PARTY_NAME_CHARS = 32;
 export const MATCH_RECORD_TTL_MS = 120_000;
 /** How often a matchmaker room refreshes the records of the players it holds. */
 export const MATCH_RECORD_REFRESH_MS = 30_000;
-
-/** `code` values of `match:error` / `party:error` (besides ErrorCodes' INVALID_MESSAGE, UNKNOWN_MESSAGE, RATE_LIMITED). */
-export const MatchErrorCodes = {
-  /** playersPerMatch missing or outside PLAYERS_PER_MATCH_MIN..MAX. */
-  BAD_PLAYERS_PER_MATCH: "BAD_PLAYERS_PER_MATCH",
-  /** The user already has a ticket in a queue (from any connection). */
-  ALREADY_QUEUED: "ALREADY_QUEUED",
-  /** The user is already in a party (from any connection). */
-  ALREADY_IN_PARTY: "ALREADY_IN_PARTY",
-  /** gameRoomName is not a frame-sync room type this server defines. */
-  UNKNOWN_GAME_ROOM: "UNKNOWN_GAME_ROOM",
-  /** No open party has that code. */
-  PARTY_NOT_FOUND: "PARTY_NOT_FOUND",
-  /** The party already has playersPerMatch members. */
-  PARTY_FULL: "PARTY_FULL",
-  /** party:leave or party:start from a connection that is in no party. */
-  NOT_IN_PARTY: "NOT_IN_PARTY",
-  /** party:start by a member who is not the leader. */
-  NOT_LEADER: "NOT_LEADER",
-  /** party:start before the party has playersPerMatch members. */
-  PARTY_NOT_FULL: "PARTY_NOT_FULL",
-  /** The game room for a formed match could not be created; the players are free to queue again. */
-  MATCH_FAILED: "MATCH_FAILED",
-  /** The matchmaking store (Redis) did not answer; nothing changed, try again. */
-  MATCHMAKER_UNAVAILABLE: "MATCHMAKER_UNAVAILABLE",
-} as const;
-export type MatchErrorCode = (typeof MatchErrorCodes)[keyof typeof MatchErrorCodes];

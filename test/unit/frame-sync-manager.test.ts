@@ -46,33 +46,34 @@ class ControlledClock implements TickClock {
 describe("the tick", () => {
   test("frames start at 0; update then sync get the same frame and the same inputs array; then the frame advances", () => {
     const clock = new ControlledClock();
-    const m = new FrameSyncManager({ targetFPS: 20, recordFrames: true }, clock);
+    const m = new FrameSyncManager({ targetFPS: 20 }, clock);
     const calls: string[] = [];
     let seen: ClientInput[] | undefined;
-    m.onFrameUpdate = (frame, inputs) => {
+    const synced: FrameData[] = [];
+    m.step = (frame, inputs) => {
       calls.push(`update ${frame} current=${m.currentFrame}`);
       seen = inputs;
     };
-    m.onFrameSync = (frame, data: FrameData) => {
+    m.afterStep = (frame, data: FrameData) => {
       calls.push(`sync ${frame} current=${m.currentFrame}`);
       assert.equal(data.frame, frame);
       assert.equal(data.inputs, seen, "the same array, not a copy");
+      synced.push(data);
     };
     m.addInput("a", { jump: true }, 0);
     m.tick();
     m.tick();
     assert.deepEqual(calls, ["update 0 current=0", "sync 0 current=0", "update 1 current=1", "sync 1 current=1"]);
     assert.equal(m.currentFrame, 2);
-    const recorded = m.recordedFrames();
-    assert.equal(recorded.length, 2);
-    assert.deepEqual(recorded[0].inputs.map((i) => [i.clientId, i.inputs]), [["a", { jump: true }]]);
-    assert.deepEqual(recorded[1].inputs, []);
+    assert.equal(synced.length, 2);
+    assert.deepEqual(synced[0].inputs.map((i) => [i.clientId, i.inputs]), [["a", { jump: true }]]);
+    assert.deepEqual(synced[1].inputs, []);
   });
 
   test("inputs merge per client within a frame; a future frame's inputs wait for it", () => {
     const m = new FrameSyncManager({ targetFPS: 20 }, new ControlledClock());
     const got: Record<number, ClientInput[]> = {};
-    m.onFrameUpdate = (frame, inputs) => (got[frame] = inputs);
+    m.step = (frame, inputs) => (got[frame] = inputs);
     m.addInput("a", { move: { x: 1, y: 0 }, jump: true }, 0);
     m.addInput("a", { move: { x: 0, y: 1 }, jump: false }, 0);
     m.addInput("b", { attack: true }, 0);
@@ -91,7 +92,7 @@ describe("the tick", () => {
   test("a client's queued inputs are dropped when it leaves", () => {
     const m = new FrameSyncManager({ targetFPS: 20 }, new ControlledClock());
     let got: ClientInput[] = [];
-    m.onFrameUpdate = (_f, inputs) => (got = inputs);
+    m.step = (_f, inputs) => (got = inputs);
     m.addInput("a", { jump: true }, 0);
     m.addInput("b", { jump: true }, 0);
     m.dropInputs("a");
@@ -102,7 +103,7 @@ describe("the tick", () => {
   test("a game step that throws does not stop the clock", () => {
     const clock = new ControlledClock();
     const m = new FrameSyncManager({ targetFPS: 20 }, clock);
-    m.onFrameUpdate = (frame) => {
+    m.step = (frame) => {
       if (frame === 3) throw new Error("bug in game code");
     };
     m.start();
@@ -118,12 +119,6 @@ describe("the tick", () => {
     assert.ok(m.currentFrame >= 10, `frame ${m.currentFrame}`);
     assert.ok(m.isRunning);
     m.stop();
-  });
-
-  test("the record is a bounded ring: the oldest frames go first", () => {
-    const m = new FrameSyncManager({ targetFPS: 20, recordFrames: true, maxRecordedFrames: 5 }, new ControlledClock());
-    for (let i = 0; i < 12; i++) m.tick();
-    assert.deepEqual(m.recordedFrames().map((f) => f.frame), [7, 8, 9, 10, 11]);
   });
 });
 
@@ -147,7 +142,7 @@ describe("the schedule", () => {
     const clock = new ControlledClock();
     const m = new FrameSyncManager({ targetFPS: 20, maxFrameDelay: 100 }, clock);
     const late: number[] = [];
-    m.onLateTick = (frame) => late.push(frame);
+    m.lateTick = (frame) => late.push(frame);
     m.start();
     clock.advance(1000);
     clock.block(300);
@@ -162,7 +157,7 @@ describe("the schedule", () => {
     const clock = new ControlledClock();
     const m = new FrameSyncManager({ targetFPS: 20 }, clock);
     let burst = 0;
-    m.onFrameUpdate = () => burst++;
+    m.step = () => burst++;
     m.start();
     clock.advance(100);
     burst = 0;

@@ -1,0 +1,130 @@
+/**
+ * Every reach into Colyseus' or ws' private internals (and every patch of a method we
+ * do not own), in one module: each is a debt with an address. Each entry says what it
+ * relies on, why the public API does not do, and the package version it was checked
+ * against (CHECKED_AGAINST). test/unit/internals.test.ts checks every assumption
+ * against the installed packages, so an upgrade that removes or changes one fails
+ * there first, with the entry's name, instead of somewhere in a room.
+ */
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { Room, RoomInternalState, matchMaker, type Client } from "@colyseus/core";
+import { WebSocketClient, type WebSocketTransport } from "@colyseus/ws-transport";
+import type { WebSocket, WebSocketServer } from "ws";
+
+/** The versions every reach below was read and tested against (package.json pins them). */
+export const CHECKED_AGAINST = {
+  "@colyseus/core": "0.18.17",
+  "@colyseus/ws-transport": "0.18.4",
+  ws: "8.23.0",
+} as const;
+
+export type OnMessage = (client: Client, buffer: Buffer) => void;
+
+// --- @colyseus/core Room ---
+
+/**
+ * `Room.prototype._onMessage` (private): Colyseus' own data path (join acknowledgement,
+ * ping, leave, room data). Our rooms call it for the frames they leave to Colyseus.
+ */
+export const colyseusOnMessage = (Room.prototype as unknown as { _onMessage: OnMessage })._onMessage;
+
+/**
+ * Makes `route` the room's `_onMessage`, which Colyseus binds to each client after its
+ * join (`client.ref.on("message", this._onMessage.bind(this, client))`). Colyseus' own
+ * path closes a client whose message does not decode; the contract wants an error reply.
+ */
+export function replaceOnMessage(room: Room<any>, route: OnMessage): void {
+  (room as unknown as { _onMessage: OnMessage })._onMessage = route;
+}
+
+/** `room._internalState` (private) is DISPOSING: the room is closing and holds no more seats. */
+export function isDisposing(room: Room<any>): boolean {
+  return (room as unknown as { _internalState: number })._internalState === RoomInternalState.DISPOSING;
+}
+
+/** A seat Colyseus holds for `client.reconnect(token)`; cancel() ends the wait at once (onLeave follows). */
+export interface ReconnectionHold {
+  cancel(): void;
+}
+
+/**
+ * `room.allowReconnection(client, seconds)`, typed for what it really returns: a
+ * Deferred whose `reject(false)` ends the wait (as its own timeout does), or, for a
+ * client that never finished joining or a disposing room, a plain rejected Promise
+ * (undefined here: nothing is held).
+ */
+export function holdForReconnection(room: Room<any>, client: Client, seconds: number): ReconnectionHold | undefined {
+  const waiting = room.allowReconnection(client, seconds) as unknown as { reject?: (reason?: unknown) => void; catch: (f: () => void) => unknown };
+  if (typeof waiting.reject !== "function") {
+    waiting.catch(() => {});
+    return undefined;
+  }
+  return { cancel: () => waiting.reject!(false) };
+}
+
+// --- @colyseus/ws-transport / ws ---
+
+/** The part of ws' underlying net.Socket that the send path corks. */
+export interface CorkableSocket {
+  destroyed: boolean;
+  cork(): void;
+  uncork(): void;
+}
+
+/** `client.ref` is the ws WebSocket of a WebSocketClient (typed as an EventEmitter). */
+export function webSocketOf(client: Client | undefined): WebSocket | undefined {
+  return (client as unknown as { ref?: WebSocket } | undefined)?.ref;
+}
+
+/** `ws._socket` (private): the WebSocket's net.Socket, which we cork for a tick. */
+export function netSocketOf(client: Client): CorkableSocket | undefined {
+  return (webSocketOf(client) as unknown as { _socket?: CorkableSocket } | undefined)?._socket;
+}
+
+/** `transport.wss` (protected): the transport's ws server, for the connection guard. */
+export function webSocketServerOf(transport: WebSocketTransport): WebSocketServer {
+  return (transport as unknown as { wss: WebSocketServer }).wss;
+}
+
+type Raw = WebSocketClient["raw"];
+
+/**
+ * Patches `WebSocketClient.prototype.raw`, the one method every frame a room sends
+ * goes through, with `wrap(original)`. Process-wide; the send path installs it once.
+ */
+export function patchWebSocketClientRaw(wrap: (raw: Raw) => Raw): void {
+  const proto = WebSocketClient.prototype;
+  proto.raw = wrap(proto.raw);
+}
+
+// --- @colyseus/core matchmaker controller, node:http ---
+
+type InvokeMethod = typeof matchMaker.controller.invokeMethod;
+
+/**
+ * Replaces `matchMaker.controller.invokeMethod` (the function behind every
+ * `POST /matchmake/:method/:roomName`) with `wrap(original)`. Colyseus offers no hook
+ * around a matchmaking call.
+ */
+export function wrapMatchmakeInvoke(wrap: (invoke: InvokeMethod) => InvokeMethod): void {
+  const controller = matchMaker.controller;
+  controller.invokeMethod = wrap(controller.invokeMethod.bind(controller));
+}
+
+/** True for a matchmaking request (`POST /{matchmakeRoute}/…`). */
+export function isMatchmakeRequest(req: IncomingMessage): boolean {
+  return req.method === "POST" && (req.url?.startsWith(`/${matchMaker.controller.matchmakeRoute}/`) ?? false);
+}
+
+/**
+ * Runs `intercept` ahead of every "request" listener of `http` (Colyseus' included,
+ * whatever order they were added in) by overriding the server's `emit`. `intercept`
+ * returns true when it answered the request itself; the listeners then never see it.
+ */
+export function interceptRequests(http: HttpServer, intercept: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+  const emit = http.emit;
+  http.emit = function (this: HttpServer, event: string, ...args: unknown[]): boolean {
+    if (event === "request" && intercept(args[0] as IncomingMessage, args[1] as ServerResponse)) return true;
+    return (emit as (this: HttpServer, event: string, ...args: unknown[]) => boolean).call(this, event, ...args);
+  } as typeof http.emit;
+}

@@ -1,0 +1,123 @@
+/**
+ * What src/net/internals.ts relies on in Colyseus and ws, checked against the installed
+ * packages (a real server, a real SDK client): an upgrade that removes or changes one of
+ * these reaches fails here, by name, before it breaks a room in a subtler way.
+ * Run alone: npm run test:file -- test/unit/internals.test.ts
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { Socket } from "node:net";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { Room, RoomInternalState, matchMaker, type Client } from "@colyseus/core";
+import type { Room as SdkRoom } from "@colyseus/sdk";
+import { WebSocketClient } from "@colyseus/ws-transport";
+import { WebSocket } from "ws";
+import {
+  CHECKED_AGAINST,
+  colyseusOnMessage,
+  holdForReconnection,
+  isDisposing,
+  isMatchmakeRequest,
+  netSocketOf,
+  webSocketOf,
+  wrapMatchmakeInvoke,
+} from "../../src/net/internals.ts";
+import { nextMessage, sdk, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
+import { ROOT } from "../support/processes.ts";
+
+function installedVersion(pkg: string): string {
+  return JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
+}
+
+test("every reach was checked against the installed version of its package (re-check internals.ts after an upgrade)", () => {
+  for (const [pkg, checked] of Object.entries(CHECKED_AGAINST)) {
+    assert.equal(installedVersion(pkg), checked, `${pkg}: installed ${installedVersion(pkg)}, internals.ts checked against ${checked}`);
+  }
+});
+
+describe("Colyseus Room internals", () => {
+  test("_onMessage is a prototype method, and a new room has no own copy that would hide the one a room installs", () => {
+    const proto = Room.prototype as unknown as { _onMessage?: unknown };
+    assert.equal(typeof proto._onMessage, "function");
+    assert.equal(colyseusOnMessage, proto._onMessage);
+    const room = new (class extends Room {})();
+    assert.equal(Object.hasOwn(room, "_onMessage"), false);
+  });
+
+  test("_internalState exists and uses RoomInternalState", () => {
+    const room = new (class extends Room {})() as unknown as { _internalState: number };
+    assert.equal(typeof RoomInternalState.DISPOSING, "number");
+    assert.equal(room._internalState, RoomInternalState.CREATING);
+    assert.equal(isDisposing(room as unknown as Room), false);
+  });
+
+  test("allowReconnection refuses a client that never finished joining with a plain rejected promise", () => {
+    const room = new (class extends Room {})();
+    const notJoined = { sessionId: "s", reconnectionToken: "t", _enqueuedMessages: [] } as unknown as Client;
+    assert.equal(holdForReconnection(room, notJoined, 1), undefined);
+  });
+});
+
+describe("against a running server", () => {
+  let server: TestServer;
+  let player: SdkRoom;
+  let room: Room;
+  let client: Client;
+
+  before(async () => {
+    server = await startServer();
+    player = await sdk(server.endpoint).create("game_room", { token: tokenFor("internals", server.cfg) });
+    await nextMessage(player, "frameSync");
+    room = matchMaker.getLocalRoomById(player.roomId);
+    client = await waitFor(() => room.clients.getById(player.sessionId), 5000, "server-side client");
+  });
+  after(async () => {
+    await player?.leave().catch(() => {});
+    await server?.close();
+  });
+
+  test("a client's ref is its ws WebSocket, and the WebSocket's _socket a net.Socket that can be corked", () => {
+    const ws = webSocketOf(client);
+    assert.ok(ws instanceof WebSocket, "client.ref is a ws WebSocket");
+    const socket = netSocketOf(client);
+    assert.ok(socket instanceof Socket, "ws._socket is a net.Socket");
+    assert.equal(socket.destroyed, false);
+  });
+
+  test("every send goes through WebSocketClient.prototype.raw (the send path patches it)", () => {
+    assert.ok(client instanceof WebSocketClient);
+    assert.equal(Object.hasOwn(client, "raw"), false, "no own raw hides the prototype's");
+    assert.equal(typeof WebSocketClient.prototype.raw, "function");
+  });
+
+  test("allowReconnection returns a Deferred whose reject(false) ends the wait", async () => {
+    // The real drop path, with Colyseus' own bookkeeping: hold the seat, then cancel the hold.
+    const hold = holdForReconnection(room, client, 60);
+    assert.ok(hold, "a joined client can be held");
+    const reconnections = (room as unknown as { _reconnections: Record<string, unknown> })._reconnections;
+    assert.equal(Object.keys(reconnections).length, 1);
+    hold.cancel();
+    await waitFor(() => Object.keys(reconnections).length === 0, 5000, "reconnection released");
+  });
+
+  test("the matchmaking route is /matchmake and every call goes through controller.invokeMethod", async () => {
+    assert.equal(matchMaker.controller.matchmakeRoute, "matchmake");
+    assert.ok(isMatchmakeRequest({ method: "POST", url: "/matchmake/joinOrCreate/game_room" } as never));
+    let calls = 0;
+    wrapMatchmakeInvoke((invoke) => (...args) => {
+      calls++;
+      return invoke(...args);
+    });
+    const other = await sdk(server.endpoint).joinById(player.roomId, { token: tokenFor("internals-2", server.cfg) });
+    assert.equal(calls, 1);
+    await other.leave();
+  });
+
+  test("isDisposing turns true once the room starts disposing", async () => {
+    assert.equal(isDisposing(room), false);
+    const closing = room.disconnect();
+    assert.equal(isDisposing(room), true);
+    await closing;
+  });
+});
