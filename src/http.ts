@@ -10,6 +10,7 @@ import express, { type Application } from "express";
 import { z } from "zod";
 import type { Config } from "./config.ts";
 import { describeZodError } from "./protocol/messages.ts";
+import { HttpStatus } from "./protocol/codes.ts";
 import { signAccessToken } from "./utils/auth.ts";
 import { replayStore } from "./replays/store.ts";
 import { REPLAY_LIST_DEFAULT, REPLAY_LIST_MAX } from "./utils/limits.ts";
@@ -65,7 +66,7 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
 
   // While draining after SIGTERM the answer is 503, so a load balancer sends no new players here.
   app.get("/health", (_req, res) => {
-    if (isShuttingDown()) res.status(503).json({ status: "draining", ...health() });
+    if (isShuttingDown()) res.status(HttpStatus.UNAVAILABLE).json({ status: "draining", ...health() });
     else res.json({ status: "ok", ...health() });
   });
 
@@ -77,7 +78,7 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
     app.post("/auth/dev-token", express.json({ limit: "2kb" }), (req, res) => {
       const parsed = DevTokenRequest.safeParse(req.body ?? {});
       if (!parsed.success) {
-        res.status(400).json({ error: describeZodError(parsed.error) });
+        res.status(HttpStatus.BAD_REQUEST).json({ error: describeZodError(parsed.error) });
         return;
       }
       const { userId, username } = parsed.data;
@@ -90,7 +91,7 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
   app.get("/replays", async (req, res) => {
     const query = ReplayListQuery.safeParse(req.query);
     if (!query.success) {
-      res.status(400).json({ error: describeZodError(query.error) });
+      res.status(HttpStatus.BAD_REQUEST).json({ error: describeZodError(query.error) });
       return;
     }
     res.json(await replayStore().list(query.data.limit));
@@ -99,7 +100,7 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
     const roomId = req.params.roomId;
     const json = REPLAY_ROOM_ID.test(roomId) ? await replayStore().get(roomId) : undefined;
     if (!json) {
-      res.status(404).json({ error: `no replay of room ${JSON.stringify(roomId.slice(0, 64))}` });
+      res.status(HttpStatus.NOT_FOUND).json({ error: `no replay of room ${JSON.stringify(roomId.slice(0, 64))}` });
       return;
     }
     res.type("application/json").send(json);
@@ -120,6 +121,6 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
 
   // A bad JSON body or any other route error: a JSON answer, never a stack trace.
   app.use((err: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(err.status && err.status >= 400 && err.status < 500 ? err.status : 500).json({ error: err.message });
+    res.status(err.status && err.status >= HttpStatus.BAD_REQUEST && err.status < HttpStatus.SERVER_ERROR ? err.status : HttpStatus.SERVER_ERROR).json({ error: err.message });
   });
 }

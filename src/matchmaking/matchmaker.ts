@@ -67,8 +67,7 @@ export function countWaiting(delta: 1 | -1): void {
 
 /** A game room type the matchmaker may create: defined here and built on FrameSyncRoom (it must honour seats). */
 export function isFrameSyncRoomName(roomName: string): boolean {
-  const klass = matchMaker.getRoomClass(roomName) as unknown as { prototype: unknown } | undefined;
-  return klass !== undefined && klass.prototype instanceof FrameSyncRoom;
+  return matchMaker.getRoomClass(roomName)?.prototype instanceof FrameSyncRoom;
 }
 
 export interface MatchPlayer extends Address {

@@ -96,6 +96,15 @@ export function isColyseusMatchmakeCode(code: unknown): boolean {
   return (ColyseusMatchmakeCodes as readonly unknown[]).includes(code);
 }
 
+/** HTTP statuses of our own routes (src/http.ts). */
+export const HttpStatus = {
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  SERVER_ERROR: 500,
+  /** /health while draining after SIGTERM: a load balancer sends no new players here. */
+  UNAVAILABLE: 503,
+} as const;
+
 /** HTTP statuses of the checks on `POST /matchmake` that refuse a request before Colyseus reads it. */
 export const MatchmakeHttpStatus = {
   /** A chunked body, of unknown length. */
