@@ -22,6 +22,7 @@ import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/co
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
 import type { GameServerMessage, GameServerMessages } from "../protocol/serverMessages.ts";
 import { reconnectStore } from "../reconnection/reconnectStore.ts";
+import { endHold, holdSeat } from "../reconnection/seatHolds.ts";
 import { decideSeat, type TakeOverPath } from "../reconnection/seatPolicy.ts";
 import { SeatBook, type Seat } from "../reconnection/seats.ts";
 import type { ReplayRules } from "../replays/recorder.ts";
@@ -233,8 +234,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   private takeSeat(client: Client, seat: Seat, path: TakeOverPath): void {
     const oldSessionId = seat.sessionId!;
     const old = this.state.players.get(oldSessionId)!;
-    const wasHeld = seat.held;
-    seat.held = undefined;
+    // A held seat claimed by key: Colyseus' wait, the record and the gauge end here.
+    const wasHeld = endHold(seat, this.matchId, true);
     if (path === "key") seat.claimedAt = Date.now();
     this.seats.assign(seat, client.sessionId);
 
@@ -249,11 +250,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.closeGate(oldSessionId);
     this.openGate(client.sessionId);
 
-    if (wasHeld) {
-      wasHeld.cancel();
-      metrics.seatsHeld.dec();
-      void reconnectStore().release(this.matchId, seat.userId);
-    } else {
+    if (!wasHeld) {
       const previous = this.clients.getById(oldSessionId);
       previous?.leave(CloseCodes.REPLACED, "replaced by a newer connection of the same user");
       metrics.clientsClosed.inc({ code: String(CloseCodes.REPLACED) });
@@ -275,28 +272,21 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
 
     const hold = holdForReconnection(this, client, windowMs / 1000);
     if (!hold) return; // the client never finished joining: Colyseus will not hold it
-    const expiresAt = Date.now() + windowMs;
-    seat.held = { cancel: hold.cancel, expiresAt };
-    metrics.seatsHeld.inc();
+    const { roomId, matchId } = this;
+    holdSeat(seat, hold, { roomId, matchId, userId: seat.userId, sessionId: client.sessionId, seatIndex: seat.seatIndex, reconnectKey: seat.reconnectKey }, windowMs);
     const player = this.state.players.get(client.sessionId);
     if (player) player.online = false;
     this.broadcastTo("playerOffline", { sessionId: client.sessionId, userId: seat.userId, reconnectWindowMs: windowMs }, client);
     this.log.info({ sessionId: client.sessionId, userId: seat.userId, code, windowMs }, "player dropped; seat held");
-    const { roomId, matchId } = this;
-    const record = { roomId, matchId, userId: seat.userId, sessionId: client.sessionId, seatIndex: seat.seatIndex, reconnectKey: seat.reconnectKey };
-    void reconnectStore().hold({ ...record, expiresAt, publicAddress: config().publicAddress }, windowMs);
   }
 
   /** Reconnection path 1: the SDK's own `client.reconnect(token)` within the window. */
   onReconnect(client: Client): void {
     const seat = this.seats.ofSession(client.sessionId);
-    if (!seat?.held) return;
-    seat.held = undefined;
-    metrics.seatsHeld.dec();
+    if (!seat || !endHold(seat, this.matchId, false)) return;
     metrics.reconnects.inc({ path: "sdk", outcome: "ok" });
     const player = this.state.players.get(client.sessionId);
     if (player) player.online = true;
-    void reconnectStore().release(this.matchId, seat.userId);
     this.sendTo(client, "reconnect:ok", { matchId: this.matchId, sessionId: client.sessionId });
     this.broadcastTo("playerOnline", { sessionId: client.sessionId, userId: seat.userId }, client);
     this.log.info({ sessionId: client.sessionId, userId: seat.userId }, "player reconnected");
