@@ -62,6 +62,57 @@ export function holdForReconnection(room: Room<any>, client: Client, seconds: nu
   return { cancel: () => waiting.reject!(false) };
 }
 
+/** `Room._reserveSeat` (private): every seat reservation, fresh or Colyseus' own reconnection hold. */
+type ReserveSeat = (
+  sessionId: string,
+  joinOptions?: unknown,
+  authData?: unknown,
+  seconds?: number,
+  allowReconnection?: boolean,
+  devModeReconnectionToken?: string,
+) => Promise<boolean>;
+
+interface ReservingRoom {
+  _reserveSeat: ReserveSeat;
+  _reservedSeats: Record<string, unknown>;
+}
+
+/**
+ * Puts `admit(sessionId, authData)` in front of the room's fresh seat reservations
+ * (`_reserveSeat` without allowReconnection; Colyseus' own reconnection holds always
+ * pass). False refuses the seat: Colyseus then answers "already full" (joinOrCreate
+ * retries elsewhere). `reserved(sessionId)` runs once an admitted seat is recorded
+ * (Colyseus records it before its first await). Colyseus offers no hook between finding
+ * a room and reserving a seat in it: its only limit is `maxClients`, which also counts
+ * held seats and reclaiming connections.
+ */
+export function gateSeatReservations(room: Room<any>, admit: (sessionId: string, authData: unknown) => boolean, reserved: (sessionId: string) => void): void {
+  const internals = room as unknown as ReservingRoom;
+  const reserve = internals._reserveSeat;
+  internals._reserveSeat = function (this: ReservingRoom, sessionId, joinOptions, authData, seconds, allowReconnection, devToken) {
+    if (allowReconnection) return reserve.call(this, sessionId, joinOptions, authData, seconds, allowReconnection, devToken);
+    if (!admit(sessionId, authData)) return Promise.resolve(false);
+    const result = reserve.call(this, sessionId, joinOptions, authData, seconds, allowReconnection, devToken);
+    reserved(sessionId);
+    return result;
+  };
+}
+
+/** `room._reservedSeats` (private) still holds `sessionId`: reserved and not yet joined, expired or dropped. */
+export function hasReservation(room: Room<any>, sessionId: string): boolean {
+  return Object.hasOwn((room as unknown as ReservingRoom)._reservedSeats, sessionId);
+}
+
+// --- @colyseus/core presence channels ---
+
+/**
+ * Colyseus' pub/sub channel names (MatchMaker getRoomChannel / getProcessChannel, not
+ * exported): a room answers matchmaking calls on `$roomId`, a process its health checks
+ * on `p:processId`. A channel nobody listens to means the call cannot be answered.
+ */
+export const roomChannel = (roomId: string): string => `$${roomId}`;
+export const processChannel = (processId: string): string => `p:${processId}`;
+
 // --- @colyseus/ws-transport / ws ---
 
 /** The part of ws' underlying net.Socket that the send path corks. */

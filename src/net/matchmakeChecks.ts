@@ -9,8 +9,10 @@
  * 2. CALL_STEPS run around the matchmaking call itself (controller.invokeMethod), in order:
  *      redisUp          503 at once while Redis is unreachable (no timeout, no bare "Command timed out")
  *      lobbiesLocal     a matchmaker_room request is filtered to this process's rooms
- *      colyseusErrors   Colyseus' 522 becomes 404 (no such room) or 403 (locked); its
- *                       refusals are counted; a Redis failure mid-call becomes 503
+ *      colyseusErrors   Colyseus' 522 becomes 404 (no such room) or 403 (locked), a room
+ *                       with no seat left ("already full") 403; its refusals are counted;
+ *                       a Redis failure mid-call becomes 503
+ *      fullRooms        joinOrCreate runs again when every room it tried filled up first
  *
  * installMatchmakeChecks installs both stages once (the call steps once per process:
  * the controller is process-wide; the request checks once per HTTP server).
@@ -20,10 +22,11 @@ import { ErrorCode, ServerError, matchMaker } from "@colyseus/core";
 import { LOBBY_HOME_OPTION, MATCHMAKER_ROOM } from "../matchmaking/lobby.ts";
 import { JoinCodes, MatchmakeHttpStatus, isColyseusMatchmakeCode } from "../protocol/codes.ts";
 import { isShuttingDown } from "../shutdown.ts";
-import { MAX_MATCHMAKE_BODY_BYTES } from "../utils/limits.ts";
+import { JOIN_OR_CREATE_EXTRA_ATTEMPTS, MAX_MATCHMAKE_BODY_BYTES } from "../utils/limits.ts";
 import { metrics } from "../utils/metrics.ts";
 import { isRedisConnectionError, redisDown } from "../utils/redis.ts";
 import { interceptRequests, isMatchmakeRequest, wrapMatchmakeInvoke } from "./internals.ts";
+import { isFullRefusal } from "./seatReservations.ts";
 
 /** A request check's answer: refuse with this status, JSON body and extra headers. */
 interface Refusal {
@@ -120,13 +123,31 @@ const colyseusErrors: CallStep = (next) => async (...args) => {
     // Colyseus' own refusals; the rooms count theirs (JoinCodes) themselves.
     const colyseusRefusal = isColyseusMatchmakeCode(e.code);
     if (e.code === ErrorCode.MATCHMAKE_INVALID_ROOM_ID) e.code = /locked/.test(e.message ?? "") ? JoinCodes.FORBIDDEN : JoinCodes.NOT_FOUND;
+    // A seat reservation the room refused (seatReservations.ts): a join into a full room.
+    if (e.code === ErrorCode.MATCHMAKE_UNHANDLED && isFullRefusal(err)) e.code = JoinCodes.FORBIDDEN;
     if (colyseusRefusal) metrics.joinsRefused.inc({ code: String(e.code) });
     throw err;
   }
 };
 
+/**
+ * Colyseus' `joinOrCreate` retries a refused reservation five times with a random,
+ * growing backoff; a crowd arriving at once (40 players, rooms of 2) can still use them
+ * all up on rooms that others filled a moment earlier. It is then run again, up to
+ * JOIN_OR_CREATE_EXTRA_ATTEMPTS times, so a busy lobby does not turn a player away.
+ */
+const fullRooms: CallStep = (next) => async (...args) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await next(...args);
+    } catch (err) {
+      if (args[0] !== "joinOrCreate" || attempt >= JOIN_OR_CREATE_EXTRA_ATTEMPTS || !isFullRefusal(err)) throw err;
+    }
+  }
+};
+
 /** The call steps, outermost first. */
-const CALL_STEPS: readonly CallStep[] = [redisUp, lobbiesLocal, colyseusErrors];
+const CALL_STEPS: readonly CallStep[] = [redisUp, lobbiesLocal, colyseusErrors, fullRooms];
 
 let callStepsInstalled = false;
 const requestChecksInstalled = new WeakSet<HttpServer>();

@@ -16,7 +16,8 @@ import { z } from "zod";
 import { config } from "../config.ts";
 import { targetFrame, type Inputs } from "../game/merge.ts";
 import { GuardedRoom } from "../net/GuardedRoom.ts";
-import { holdForReconnection, isDisposing } from "../net/internals.ts";
+import { gateSeatReservations, holdForReconnection, isDisposing } from "../net/internals.ts";
+import { PendingSeats } from "../net/seatReservations.ts";
 import { corkClients } from "../net/sendPath.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
@@ -100,6 +101,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   private readonly createdAt = Date.now();
   private lastLateLog = -Infinity;
   private listedPrivate = false;
+  /** Fresh seats reserved in a direct room and not yet joined (see ../net/seatReservations.ts). */
+  private readonly pendingSeats = new PendingSeats(this);
 
   /** The game step: apply this frame's inputs to the state. Called once per frame. */
   protected abstract onFrameUpdate(frame: number, inputs: ClientInput[]): void;
@@ -134,6 +137,11 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.log = logger.child({ roomId: this.roomId, matchId: this.matchId });
     trackRoom(this);
 
+    gateSeatReservations(
+      this,
+      (sessionId, auth) => this.admitReservation(sessionId, auth),
+      () => this.afterSeatsChanged(),
+    );
     // One patch per frame, sent by the tick itself (see initFrameSync).
     this.patchRate = null;
     this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT }, options.recordFrames ?? false);
@@ -207,6 +215,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   // --- joins, drops, reconnection (contract §3 "Disconnects and reconnection") ---
 
   async onJoin(client: Client, rawOptions: unknown): Promise<void> {
+    this.pendingSeats.settle(client.sessionId);
     // A server-side join skips onAuth; the token is still required.
     const identity = (client.auth as Identity | undefined) ?? identityForJoin(rawOptions);
     const parsed = GameJoinOptions.safeParse(ownOptions(rawOptions));
@@ -353,13 +362,30 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.disconnect(CloseCodes.SERVER_SHUTDOWN).catch(() => {});
   }
 
-  /** Direct rooms leave joinOrCreate while full (private, not locked: locked rooms refuse joinById reclaims). */
+  /**
+   * A fresh player's seat reservation in a direct room: refused once the seats taken and
+   * the fresh reservations not yet joined fill the room, so joinOrCreate goes elsewhere.
+   * A user who has a seat here (reclaim, second tab) and matchmade rooms (onJoin checks
+   * the grants) are never refused as full.
+   */
+  private admitReservation(sessionId: string, auth: unknown): boolean {
+    if (this.matchmade) return true;
+    const userId = (auth as Partial<Identity> | undefined)?.userId;
+    if (userId !== undefined && this.seats.ofUser(userId)?.sessionId) return true;
+    if (this.seats.occupied + this.pendingSeats.count >= this.capacity) return false;
+    this.pendingSeats.add(sessionId);
+    // An unused reservation expires in Colyseus: list the room again then.
+    this.clock.setTimeout(() => this.afterSeatsChanged(), this.seatReservationTimeout * 1000 + 50);
+    return true;
+  }
+
+  /** Direct rooms leave joinOrCreate while full, counting seats reserved for players on their way in (private, not locked: locked rooms refuse joinById reclaims). */
   private afterSeatsChanged(): void {
     if (this.matchmade) {
       if (this.seats.allJoined()) this.allowAutoDispose();
       return;
     }
-    const full = this.seats.occupied >= this.capacity;
+    const full = this.seats.occupied + this.pendingSeats.count >= this.capacity;
     if (full !== this.listedPrivate) {
       this.listedPrivate = full;
       void this.setPrivate(full);

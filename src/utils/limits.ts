@@ -85,6 +85,11 @@ export const PLAYERS_PER_MATCH_MAX = 100;
  * player's join fail as "full"; the room enforces its real capacity itself.
  */
 export const CONNECTION_SLOTS_PER_SEAT = 2;
+/**
+ * `joinOrCreate` runs again this many times when Colyseus' own retries all met rooms
+ * that filled up first (net/seatReservations.ts), so it never answers "room full".
+ */
+export const JOIN_OR_CREATE_EXTRA_ATTEMPTS = 3;
 /** A matchmade room waits this long for its seated players before it may be disposed when empty. */
 export const MATCH_FIRST_JOIN_TIMEOUT_MS = 60_000;
 /**

@@ -16,10 +16,14 @@ import { WebSocket } from "ws";
 import {
   CHECKED_AGAINST,
   colyseusOnMessage,
+  gateSeatReservations,
+  hasReservation,
   holdForReconnection,
   isDisposing,
   isMatchmakeRequest,
   netSocketOf,
+  processChannel,
+  roomChannel,
   webSocketOf,
   wrapMatchmakeInvoke,
 } from "../../src/net/internals.ts";
@@ -112,6 +116,28 @@ describe("against a running server", () => {
     const other = await sdk(server.endpoint).joinById(player.roomId, { token: tokenFor("internals-2", server.cfg) });
     assert.equal(calls, 1);
     await other.leave();
+  });
+
+  test("_reserveSeat records a fresh seat in _reservedSeats before its first await, and the gate sees every fresh one", async () => {
+    const seen: string[] = [];
+    const probe = new (class extends Room {})();
+    // A room of its own: the gate is installed on an instance, over the prototype's method.
+    assert.equal(typeof (Room.prototype as unknown as { _reserveSeat?: unknown })._reserveSeat, "function");
+    gateSeatReservations(probe, (sessionId) => (seen.push(sessionId), sessionId !== "refused"), () => {});
+    assert.equal(await (probe as unknown as { _reserveSeat(id: string, o: unknown, a: unknown, s: number): Promise<boolean> })._reserveSeat("refused", {}, undefined, 1), false);
+    assert.equal(hasReservation(probe, "refused"), false);
+    // The live room: a reservation is visible synchronously, and gone when it expires.
+    const reserving = (room as unknown as { _reserveSeat(id: string, o: unknown, a: unknown, s: number): Promise<boolean> })._reserveSeat("probe-seat", {}, undefined, 0.2);
+    assert.equal(hasReservation(room, "probe-seat"), true);
+    assert.equal(await reserving, true);
+    await waitFor(() => !hasReservation(room, "probe-seat"), 5000, "the reservation to expire");
+    assert.deepEqual(seen, ["refused"]);
+  });
+
+  test("a live room listens on its channel and the process on its own (the names Colyseus uses)", async () => {
+    assert.deepEqual(await matchMaker.presence.channels(roomChannel(room.roomId)), [roomChannel(room.roomId)]);
+    assert.deepEqual(await matchMaker.presence.channels(processChannel(matchMaker.processId)), [processChannel(matchMaker.processId)]);
+    assert.deepEqual(await matchMaker.presence.channels(roomChannel("no-such-room")), []);
   });
 
   test("isDisposing turns true once the room starts disposing", async () => {
