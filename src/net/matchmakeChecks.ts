@@ -9,6 +9,8 @@
  * 2. CALL_STEPS run around the matchmaking call itself (controller.invokeMethod), in order:
  *      redisUp          503 at once while Redis is unreachable (no timeout, no bare "Command timed out")
  *      lobbiesLocal     a matchmaker_room request is filtered to this process's rooms
+ *      deadProcesses    joinById/reconnect to a room whose process is gone: 404 at once
+ *                       (roomLiveness.ts), not Colyseus' 523 after two timeouts
  *      colyseusErrors   Colyseus' 522 becomes 404 (no such room) or 403 (locked), a room
  *                       with no seat left ("already full") 403; its refusals are counted;
  *                       a Redis failure mid-call becomes 503
@@ -26,6 +28,7 @@ import { JOIN_OR_CREATE_EXTRA_ATTEMPTS, MAX_MATCHMAKE_BODY_BYTES } from "../util
 import { metrics } from "../utils/metrics.ts";
 import { isRedisConnectionError, redisDown } from "../utils/redis.ts";
 import { interceptRequests, isMatchmakeRequest, wrapMatchmakeInvoke } from "./internals.ts";
+import { roomsOfDeadProcesses } from "./roomLiveness.ts";
 import { isFullRefusal } from "./seatReservations.ts";
 
 /** A request check's answer: refuse with this status, JSON body and extra headers. */
@@ -147,7 +150,7 @@ const fullRooms: CallStep = (next) => async (...args) => {
 };
 
 /** The call steps, outermost first. */
-const CALL_STEPS: readonly CallStep[] = [redisUp, lobbiesLocal, colyseusErrors, fullRooms];
+const CALL_STEPS: readonly CallStep[] = [redisUp, lobbiesLocal, roomsOfDeadProcesses, colyseusErrors, fullRooms];
 
 let callStepsInstalled = false;
 const requestChecksInstalled = new WeakSet<HttpServer>();
