@@ -18,6 +18,7 @@ import { initReconnectStore } from "./reconnection/reconnectStore.ts";
 import { initReplayStore } from "./replays/store.ts";
 import { createRedis } from "./utils/redis.ts";
 import { ConnectionGuard } from "./net/connectionGuard.ts";
+import { createHttpServer } from "./net/httpServer.ts";
 import { installMatchmakeChecks } from "./net/matchmakeChecks.ts";
 import { copyStateFramesOnSend } from "./net/sendPath.ts";
 import { colyseusLogger } from "./utils/logger.ts";
@@ -30,6 +31,7 @@ export function createGameServer(cfg: Readonly<Config>): Server {
   initMatchmaking(redis);
 
   const transport = new WebSocketTransport({
+    server: createHttpServer(),
     maxPayload: MAX_MESSAGE_BYTES,
     pingInterval: PING_INTERVAL_MS,
     pingMaxRetries: PING_MAX_RETRIES,

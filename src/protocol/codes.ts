@@ -114,3 +114,13 @@ export const MatchmakeHttpStatus = {
   /** Draining after SIGTERM. */
   UNAVAILABLE: JoinCodes.UNAVAILABLE,
 } as const;
+
+/** What the HTTP server answers a request it gives up on before any route sees it (net/httpServer.ts). */
+export const RawHttpStatus = {
+  /** Not HTTP. */
+  BAD_REQUEST: 400,
+  /** Headers not complete within HEADERS_TIMEOUT_MS, or the request within REQUEST_TIMEOUT_MS (slowloris). */
+  REQUEST_TIMEOUT: 408,
+  /** Headers over Node's limit. */
+  HEADER_FIELDS_TOO_LARGE: 431,
+} as const;

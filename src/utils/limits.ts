@@ -103,6 +103,18 @@ export const PING_INTERVAL_MS = 3_000;
 export const PING_MAX_RETRIES = 2;
 
 /**
+ * Slowloris (contract §6): an HTTP request or WebSocket upgrade whose headers are not
+ * complete this long after its connection opened is answered 408 and closed. Node keeps
+ * them 60 s by default and looks only every 30 s, so 200 dribbling sockets held the
+ * server's file descriptors for ~87 s.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** A whole HTTP request, body included (matchmaking bodies are at most MAX_MATCHMAKE_BODY_BYTES). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node checks pending requests against those two: the closing comes at most this late. */
+export const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
+
+/**
  * Outbound bytes the server may hold queued for one WebSocket (its `bufferedAmount`,
  * i.e. beyond what the kernel already took). A client that stops reading — a frozen
  * tab, a hostile bot — would otherwise make the server buffer every patch, action and
