@@ -13,7 +13,7 @@ import { GameRoomExample } from "./rooms/GameRoomExample.ts";
 import { MatchmakerRoom } from "./rooms/MatchmakerRoom.ts";
 import { LOBBY_HOME_OPTION, MATCHMAKER_ROOM, selectProcessForRoom } from "./matchmaking/lobby.ts";
 import { initMatchmaking } from "./matchmaking/matchmaker.ts";
-import { MAX_MESSAGE_BYTES, PING_INTERVAL_MS, PING_MAX_RETRIES } from "./utils/limits.ts";
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_FRAGMENTS, PING_INTERVAL_MS, PING_MAX_RETRIES } from "./utils/limits.ts";
 import { initReconnectStore } from "./reconnection/reconnectStore.ts";
 import { initReplayStore } from "./replays/store.ts";
 import { createRedis } from "./utils/redis.ts";
@@ -33,6 +33,7 @@ export function createGameServer(cfg: Readonly<Config>): Server {
   const transport = new WebSocketTransport({
     server: createHttpServer(),
     maxPayload: MAX_MESSAGE_BYTES,
+    maxFragments: MAX_MESSAGE_FRAGMENTS,
     pingInterval: PING_INTERVAL_MS,
     pingMaxRetries: PING_MAX_RETRIES,
   });

@@ -7,6 +7,14 @@
 /** Largest inbound WebSocket frame. The transport closes larger frames with 1009. */
 export const MAX_MESSAGE_BYTES = 4 * 1024;
 
+/**
+ * Frames one inbound WebSocket message may be split into; one more closes the socket
+ * with 1008. ws allows 16,384, and parsing that many empty fragments blocked the event
+ * loop ~250 ms (every room on the process missed ticks). Clients send each message in
+ * one frame; 64 still lets an engine that streams a 4 KB message send 64-byte pieces.
+ */
+export const MAX_MESSAGE_FRAGMENTS = 64;
+
 /** Token bucket per client: sustained messages a second, and the burst it may bank. */
 export const RATE_LIMIT_PER_S = 60;
 export const RATE_LIMIT_BURST = 120;

@@ -24,10 +24,22 @@ export function setLogLevel(level: string): void {
 const CLIENT_FAULTS = [
   /^Invalid WebSocket frame/,
   /^Max payload size exceeded/,
+  /^Too many (message fragments|buffered chunks)/,
+  /^Unsupported WebSocket frame/,
   /^WebSocket was closed before/,
   /couldn't decode message/,
   /\b(ECONNRESET|EPIPE|ETIMEDOUT)\b/,
 ];
+/**
+ * Whatever ws' frame parser throws was caused by the bytes a peer sent (the socket is
+ * closed with 1002/1007/1008/1009 and counted as framesync_protocol_errors_total), so a
+ * message not listed above is still a client fault when the top of its stack is there.
+ */
+const WS_RECEIVER_FRAME = /[\\/]ws[\\/]lib[\\/]receiver\.js:/;
+
+function isClientFault(msg: string, stack: string | undefined): boolean {
+  return CLIENT_FAULTS.some((re) => re.test(msg)) || (stack !== undefined && stack.split("\n", 3).some((line) => WS_RECEIVER_FRAME.test(line)));
+}
 /** Notices Colyseus prints for every failed reconnection or every Redis retry: debug, our own code logs the outage. */
 const NOISE = [/has been disposed\. Did you miss/, /reconnection token invalid or expired/, /^RedisPresence: .* connection error/];
 
@@ -56,7 +68,7 @@ const COLYSEUS = { component: "colyseus" };
 export const colyseusLogger = {
   error(...args: unknown[]): void {
     const { msg, stack } = splitStack(joinArgs(args));
-    if (CLIENT_FAULTS.some((re) => re.test(msg))) logger.warn({ ...COLYSEUS, clientFault: true }, msg);
+    if (isClientFault(msg, stack)) logger.warn({ ...COLYSEUS, clientFault: true }, msg);
     else logger.error({ ...COLYSEUS, stack }, msg);
   },
   warn(...args: unknown[]): void {
