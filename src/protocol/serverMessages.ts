@@ -67,6 +67,8 @@ export interface ServerShutdownPayload {
 
 export interface LockstepFramesPayload {
   frames: LockstepFrame[];
+  /** True when more pieces of this answer follow (a big catch-up is sent in chunks, net/catchUp.ts). */
+  more: boolean;
 }
 
 export interface GameServerMessages {

@@ -18,6 +18,7 @@ import { targetFrame, type Inputs } from "../game/merge.ts";
 import { GuardedRoom } from "../net/GuardedRoom.ts";
 import { gateSeatReservations, holdForReconnection, isDisposing } from "../net/internals.ts";
 import { PendingSeats } from "../net/seatReservations.ts";
+import { CatchUpSender } from "../net/catchUp.ts";
 import { corkClients } from "../net/sendPath.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
@@ -94,6 +95,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   protected seats = new SeatBook();
   /** Set in lockstep rooms: the frames `frames:since` answers from. */
   private lockstepLog: LockstepLog | undefined;
+  /** `frames:since` answers still being sent, in chunks (../net/catchUp.ts). */
+  private readonly catchUps = new CatchUpSender();
   /** When each connection last asked for `frames:since` (performance.now ms). */
   private readonly lastCatchUp = new WeakMap<Client, number>();
   /** Set in `recordFrames` rooms: the replay saved when the room is disposed. */
@@ -172,7 +175,10 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.frameSync.afterStep = (frame, frameData) => {
       this.onFrameSync(frame, frameData);
       this.replay?.recordFrame(frameData, (sessionId) => this.state.players.get(sessionId));
-      if (this.lockstep) this.broadcastLockstep(frameData);
+      if (this.lockstep) {
+        this.broadcastLockstep(frameData);
+        this.catchUps.pumpAll();
+      }
       this.broadcastPatch();
     };
     this.frameSync.lateTick = (frame, latenessMs, runMs) => {
@@ -444,7 +450,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     if ("expired" in answer) {
       return this.reject(client, ErrorCodes.FRAMES_EXPIRED, `frames after ${since} are gone (oldest kept: ${answer.expired}); resync from state`);
     }
-    this.sendTo(client, "lockstepFrames", { frames: answer.frames });
+    this.catchUps.start(client, answer.frames);
   }
 
   // --- replays (contract §7) ---

@@ -70,6 +70,16 @@ export const MAX_REDIS_REPLAYS = 10_000;
  * otherwise): an answer can hold the whole kept window, and a client needs one per drop.
  */
 export const FRAMES_SINCE_MIN_INTERVAL_MS = 250;
+/**
+ * A `frames:since` answer goes out as `lockstepFrames` messages of about this many bytes
+ * (net/catchUp.ts): ten seconds of a big room's frames can be megabytes.
+ */
+export const CATCH_UP_CHUNK_BYTES = 64 * 1024;
+/**
+ * A catch-up chunk is sent only while the client's outbound queue holds less than this,
+ * far below MAX_OUTBOUND_BUFFER_BYTES: asking for frames never gets a client cut off.
+ */
+export const CATCH_UP_QUEUE_BYTES = 128 * 1024;
 /** `GET /replays` lists this many by default, and at most REPLAY_LIST_MAX (`?limit=`). */
 export const REPLAY_LIST_DEFAULT = 20;
 export const REPLAY_LIST_MAX = 100;

@@ -61,15 +61,19 @@ export class LockstepSim {
     return true;
   }
 
-  /** The `lockstepFrames` answer: the missed frames, then whatever arrived meanwhile. */
-  onCatchUp(frames) {
-    this.stats.catchUps++;
+  /**
+   * A `lockstepFrames` answer: the missed frames, then whatever arrived meanwhile. A big
+   * answer comes in several messages; live frames keep waiting until the one with
+   * `more: false`.
+   */
+  onCatchUp(frames, more = false) {
+    if (!more) this.stats.catchUps++;
     const actions = [];
     for (const f of frames) {
       if (f.frame > this.lastFrame) this.stats.catchUpFrames++;
       actions.push(...this.apply(f));
     }
-    return actions.concat(this.drainBuffer());
+    return more ? actions : actions.concat(this.drainBuffer());
   }
 
   /** `FRAMES_EXPIRED`: start again from the Schema state, then apply buffered frames after it. */

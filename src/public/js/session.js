@@ -241,7 +241,7 @@ export class GameSession {
 
   onLockstepCatchUp(p) {
     const before = this.lockstep.lastFrame;
-    this.noteActions(this.lockstep.onCatchUp(p.frames));
+    this.noteActions(this.lockstep.onCatchUp(p.frames, p.more === true));
     this.event("lockstepFrames", { frames: p.frames.length, from: before + 1, to: this.lockstep.lastFrame }, "ok");
   }
 
