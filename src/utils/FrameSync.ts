@@ -103,6 +103,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   private replay: RoomReplay<P> | undefined;
   private readonly createdAt = Date.now();
   private lastLateLog = -Infinity;
+  private lastStepFaultLog = -Infinity;
+  private stepFaults = 0;
   private listedPrivate = false;
   /** Fresh seats reserved in a direct room and not yet joined (see ../net/seatReservations.ts). */
   private readonly pendingSeats = new PendingSeats(this);
@@ -170,10 +172,19 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     if (recordFrames) this.replay = new RoomReplay(this.replayRules!, this.frameSync.currentFrame);
     this.frameSync.step = (frame, inputs) => {
       corkClients(this.clients);
-      this.onFrameUpdate(frame, inputs);
+      // A throwing game step is our bug: counted and logged, and the frame still goes out and is recorded (no hole).
+      try {
+        this.onFrameUpdate(frame, inputs);
+      } catch (err) {
+        this.gameStepFailed("frameUpdate", frame, err);
+      }
     };
     this.frameSync.afterStep = (frame, frameData) => {
-      this.onFrameSync(frame, frameData);
+      try {
+        this.onFrameSync(frame, frameData);
+      } catch (err) {
+        this.gameStepFailed("frameSync", frame, err);
+      }
       this.replay?.recordFrame(frameData, (sessionId) => this.state.players.get(sessionId));
       if (this.lockstep) {
         this.broadcastLockstep(frameData);
@@ -187,6 +198,16 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
       this.lastLateLog = now;
       this.log.warn({ frame, latenessMs: +latenessMs.toFixed(2), runMs: +runMs.toFixed(2), lateTicks: this.frameSync.stats.lateTicks }, "late tick");
     };
+  }
+
+  /** Every failure is counted; the log (error, with its stack) at most once per LATE_TICK_LOG_INTERVAL_MS per room. */
+  private gameStepFailed(hook: "frameUpdate" | "frameSync", frame: number, err: unknown): void {
+    metrics.processFaults.inc({ kind: hook });
+    this.stepFaults++;
+    const now = Date.now();
+    if (now - this.lastStepFaultLog < LATE_TICK_LOG_INTERVAL_MS) return;
+    this.lastStepFaultLog = now;
+    this.log.error({ err, frame, hook, faults: this.stepFaults }, "game step threw; the frame was sent and recorded anyway");
   }
 
   protected startFrameSync(): void {

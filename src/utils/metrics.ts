@@ -83,5 +83,5 @@ export const metrics = {
   connectionsRefused: counter("framesync_connections_refused_total", "Connections that never became a room's client, by reason: ip_cap (refused by the per-IP cap), join_failed (a WebSocket whose room or seat was refused), slow_request (headers not complete within 10 s, or the request within 30 s), bad_request (not HTTP)", ["reason"]),
   pendingConnections: gauge("framesync_pending_connections", "Connections not (yet) a client of a room"),
   protocolErrors: counter("framesync_protocol_errors_total", "WebSocket protocol violations (the socket is closed), by ws error code, e.g. WS_ERR_UNSUPPORTED_MESSAGE_LENGTH for frames over 4 KB", ["code"]),
-  processFaults: counter("framesync_process_faults_total", "Unhandled rejections and exceptions the process logged and survived", ["kind"]),
+  processFaults: counter("framesync_process_faults_total", "Exceptions of our own code the process logged and survived, by kind: unhandledRejection, handler (a message handler), frameUpdate / frameSync (a room's game step)", ["kind"]),
 };
