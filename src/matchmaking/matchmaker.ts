@@ -79,6 +79,7 @@ export interface MatchSpec {
   source: "queue" | "party";
   criteria: QueueCriteria;
   recordFrames: boolean;
+  lockstep: boolean;
   queueKey?: string;
   partyId?: string;
   /** In seat order. */
@@ -102,6 +103,7 @@ export async function startMatch(spec: MatchSpec): Promise<void> {
     const listing = await matchMaker.createRoom(gameRoomName, {
       fps: FPS_DEFAULT,
       recordFrames: spec.recordFrames,
+      lockstep: spec.lockstep,
       matchId,
       playersPerMatch,
       modeId,

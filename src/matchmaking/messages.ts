@@ -39,6 +39,8 @@ const queueFields = {
   gameRoomName: criterion.optional(),
   /** Ask the game room to record a replay (contract §7). A match records if any of its players asked. */
   recordFrames: z.boolean().optional(),
+  /** Ask for a lockstep game room (contract §7). A match is lockstep if any of its players asked. */
+  lockstep: z.boolean().optional(),
 };
 
 /** A party member's public profile; the userId always comes from the token. */

@@ -31,6 +31,8 @@ export interface Ticket extends Address {
   queueKey: string;
   criteria: QueueCriteria;
   recordFrames: boolean;
+  /** Absent in records written before the option existed: false. */
+  lockstep?: boolean;
   createdAt: number;
 }
 
@@ -45,6 +47,7 @@ export interface Party {
   leaderUserId: string;
   criteria: QueueCriteria;
   recordFrames: boolean;
+  lockstep?: boolean;
   /** In join order; seats are given in this order. */
   members: PartyMember[];
   createdAt: number;

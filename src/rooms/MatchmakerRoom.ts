@@ -171,6 +171,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
       queueKey,
       criteria,
       recordFrames: msg.recordFrames ?? false,
+      lockstep: msg.lockstep ?? false,
       lobbyRoomId: this.roomId,
       sessionId: session.client.sessionId,
       createdAt: Date.now(),
@@ -205,8 +206,9 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
       await startMatch({
         source: "queue",
         criteria,
-        // Replays are kept when any player of the match asked for one.
+        // Replays are kept, and the room runs lockstep, when any player of the match asked.
         recordFrames: tickets.some((t) => t.recordFrames),
+        lockstep: tickets.some((t) => t.lockstep === true),
         queueKey,
         players: tickets.map((t) => ({ userId: t.userId, ticketId: t.ticketId, lobbyRoomId: t.lobbyRoomId, sessionId: t.sessionId })),
       });
@@ -243,6 +245,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
       leaderUserId: session.identity.userId,
       criteria,
       recordFrames: msg.recordFrames ?? false,
+      lockstep: msg.lockstep ?? false,
       members: [this.memberOf(session, msg.user?.name)],
       createdAt: Date.now(),
     };
@@ -309,6 +312,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
       source: "party",
       criteria: party.criteria,
       recordFrames: party.recordFrames,
+      lockstep: party.lockstep === true,
       partyId: party.partyId,
       players: party.members,
     });
