@@ -3,6 +3,8 @@
  * `config()` for typed, validated, frozen values. A bad variable stops the boot
  * with its name in the message.
  */
+import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { z } from "zod";
 import { LOCKSTEP_HISTORY_SECONDS, MAX_PENDING_CONNECTIONS_PER_IP } from "./utils/limits.ts";
 
@@ -100,4 +102,28 @@ export function initConfig(cfg: Readonly<Config>): Readonly<Config> {
 /** The process-wide config. Rooms and routes read it; it is loaded from the environment if nobody set it. */
 export function config(): Readonly<Config> {
   return (current ??= loadConfig());
+}
+
+/**
+ * Development only: sets the variables of `file` (default `.env` in the working
+ * directory; see .env.example) that the environment does not already set. Production
+ * (NODE_ENV=production in the real environment) never reads it, and a .env cannot turn
+ * production on. Returns the names it set, or undefined when it read no file.
+ */
+export function loadDotEnv(file = ".env", env: Record<string, string | undefined> = process.env): string[] | undefined {
+  if (env.NODE_ENV === "production") return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const vars = parseEnv(text);
+  if (vars.NODE_ENV === "production") {
+    throw new ConfigError(`${file} sets NODE_ENV=production: production never reads ${file}; set NODE_ENV in the real environment`);
+  }
+  const set = Object.keys(vars).filter((name) => env[name] === undefined);
+  for (const name of set) env[name] = vars[name];
+  return set;
 }

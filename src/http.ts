@@ -2,10 +2,10 @@
  * HTTP routes (contract §5): health, metrics, the dev-only token endpoint and the
  * static demo page with the SDK bundle served from our own origin (no CDN).
  */
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import express, { type Application } from "express";
 import { z } from "zod";
 import type { Config } from "./config.ts";
@@ -34,19 +34,26 @@ const compiledGameModules = new Map<string, Promise<string>>();
 function compileGameModule(name: string): Promise<string> {
   let js = compiledGameModules.get(name);
   if (!js) {
-    js = build({
-      entryPoints: [path.join(here, "game", `${name}.ts`)],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2020",
-      write: false,
-      logLevel: "silent",
-    }).then((out) => out.outputFiles[0]!.text);
+    // The production build (scripts/build.ts) ships them prebuilt and has no esbuild at run time.
+    js = readFile(path.join(PUBLIC_DIR, "game", `${name}.js`), "utf8").catch(() => compileFromSource(name));
     js.catch(() => compiledGameModules.delete(name));
     compiledGameModules.set(name, js);
   }
   return js;
+}
+
+async function compileFromSource(name: string): Promise<string> {
+  const { build } = await import("esbuild");
+  const out = await build({
+    entryPoints: [path.join(here, "game", `${name}.ts`)],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2020",
+    write: false,
+    logLevel: "silent",
+  });
+  return out.outputFiles[0]!.text;
 }
 
 /** `GET /replays?limit=`: how many of the most recent replays. */

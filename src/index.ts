@@ -1,7 +1,7 @@
 /**
  * Starts the server: reads config, listens, handles SIGTERM/SIGINT. Nothing else.
  */
-import { ConfigError, initConfig, loadConfig } from "./config.ts";
+import { ConfigError, initConfig, loadConfig, loadDotEnv } from "./config.ts";
 import { createGameServer } from "./app.config.ts";
 import { shutdownGracefully } from "./shutdown.ts";
 import { logger, setLogLevel } from "./utils/logger.ts";
@@ -9,7 +9,9 @@ import { metrics } from "./utils/metrics.ts";
 import { isRedisConnectionError } from "./utils/redis.ts";
 
 let cfg;
+let dotEnv: string[] | undefined;
 try {
+  dotEnv = loadDotEnv();
   cfg = initConfig(loadConfig());
 } catch (err) {
   if (err instanceof ConfigError) {
@@ -19,6 +21,7 @@ try {
   throw err;
 }
 setLogLevel(cfg.logLevel);
+if (dotEnv) logger.info({ variables: dotEnv }, "read .env (development only)");
 
 // Colyseus fires some Redis writes without awaiting them (room counts on every join and
 // leave); while Redis is down they reject with nobody to catch them. One of those must not
@@ -36,6 +39,12 @@ process.on("unhandledRejection", (reason) => {
 const server = createGameServer(cfg);
 await server.listen(cfg.port, cfg.host);
 logger.info({ port: cfg.port, host: cfg.host, redis: Boolean(cfg.redisUrl), env: cfg.nodeEnv }, "framesync-server listening");
+{
+  // The line a person reads to know what to open; a wildcard listen address is reachable as localhost.
+  const host = ["::", "0.0.0.0"].includes(cfg.host) ? "localhost" : cfg.host.includes(":") ? `[${cfg.host}]` : cfg.host;
+  const base = `http://${host}:${cfg.port}`;
+  logger.info(`demo page ${base}/FrameSync.html · monitor ${base}/monitor`);
+}
 
 /**
  * A repeat within this time is the same stop request delivered twice (a terminal's
