@@ -1,123 +1,84 @@
 /**
- * Bots for @colyseus/loadtest: each gets a dev token, joins a game and plays it —
- * a moving `input` at the room's fps (from its `frameSync`), with an occasional
- * attack and jump.
+ * `npm run loadtest`: bots that get a dev token, join a game and play it (loadtest/bots.ts).
  *
  *   npm run loadtest -- --numClients 40                          # joinOrCreate game_room
  *   npm run loadtest -- --numClients 40 --room matchmaker_room   # queue, match:found, joinById
  *   npm run loadtest -- --numClients 40 --endpoint ws://127.0.0.1:2567 --playersPerMatch 4
+ *   npm run loadtest -- --numClients 40 --duration 60 --headless # fixed run, JSON summary
+ *
+ * On a terminal it is @colyseus/loadtest's live screen (stop it with Ctrl-C; `--playSeconds`
+ * makes each bot leave after that long). Without a terminal (CI, a pipe) or with `--headless`
+ * it runs for `--duration` seconds (default 30), prints one line of JSON with the summary and
+ * exits 1 when a bot failed (loadtest/headless.ts).
  *
  * `--room` defaults to game_room. Against a production server (no dev tokens) pass
- * `--token <jwt>`: every bot then uses it with its own `demoUserId`, which a
- * production server ignores (so there one token is one player).
+ * `--token <jwt>` (`npm run token -- loadtest`): every bot then uses it with its own
+ * `demoUserId`, which a production server ignores (so there one token is one player).
  */
-import { cli, type Options } from "@colyseus/loadtest";
-import { Client, type Room } from "@colyseus/sdk";
+import { parseArgs } from "node:util";
+import { Bot, type BotOptions } from "./bots.ts";
 
-const argv = process.argv.slice(2);
-if (!argv.includes("--room") && !argv.includes("--roomId")) process.argv.push("--room", "game_room");
-
-const flag = (name: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
-const PLAYERS_PER_MATCH = Number(flag("playersPerMatch") ?? 4);
-const FIXED_TOKEN = flag("token");
-/** A bot stops after this long (default: plays until the load test is stopped). */
-const PLAY_MS = Number(flag("playSeconds") ?? 0) * 1000;
-/** Sends per direction before the move flips, so a bot keeps moving inside the arena. */
-const SENDS_PER_DIRECTION = 60;
-const MATCH_TIMEOUT_MS = 60_000;
-
-const runId = Math.random().toString(36).slice(2, 8);
-
-function httpBase(endpoint: string): string {
-  return endpoint.replace(/^ws/, "http").replace(/\/$/, "");
-}
-
-async function tokenFor(endpoint: string, userId: string): Promise<string> {
-  if (FIXED_TOKEN) return FIXED_TOKEN;
-  const res = await fetch(`${httpBase(endpoint)}/auth/dev-token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ userId }),
-  });
-  if (!res.ok) throw new Error(`POST /auth/dev-token: HTTP ${res.status} (pass --token on a production server)`);
-  return ((await res.json()) as { token: string }).token;
-}
-
-/** Resolves with the first `type` message (the handler is attached before any later message arrives). */
-function first<T>(room: Room, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
-    room.onMessage(type, (msg: T) => {
-      clearTimeout(timer);
-      resolve(msg);
-    });
-  });
-}
-
-/**
- * Queues in the matchmaker and resolves once queued; `seated` then settles with the
- * game room it seats this bot in. (@colyseus/loadtest starts bots one after another,
- * awaiting each: a bot that waited here for its match would hold back the others.)
- */
-async function queueInMatchmaker(client: Client, token: string, demoUserId: string | undefined): Promise<{ seated: Promise<Room> }> {
-  const lobby = await client.joinOrCreate("matchmaker_room", { token, demoUserId });
-  lobby.onMessage("*", () => {});
-  lobby.onMessage("match:error", (err: unknown) => console.warn("match:error", err));
-  const found = first<{ roomId: string; joinOptions: Record<string, unknown> }>(lobby, "match:found", MATCH_TIMEOUT_MS);
-  const queued = first<{ queueKey: string }>(lobby, "match:queued", 10_000);
-  lobby.send("match:find", { playersPerMatch: PLAYERS_PER_MATCH });
-  await queued;
-  const seated = found.then(async (match) => {
-    const room = await client.joinById(match.roomId, { ...match.joinOptions, token, demoUserId });
-    void lobby.leave(true).catch(() => {});
-    return room;
-  });
-  return { seated };
-}
-
-function play(room: Room, fps: number, clientId: number): void {
-  let n = 0;
-  const timer = setInterval(() => {
-    const direction = Math.floor(n / SENDS_PER_DIRECTION) % 2 === 0 ? 1 : -1;
-    const inputs: Record<string, unknown> = { move: { x: direction, y: clientId % 2 === 0 ? 0.5 : -0.5 } };
-    if (n % (fps * 3) === 0) inputs.attack = (n / (fps * 3)) % 2 === 0;
-    if (n % (fps * 5) === fps) inputs.jump = true;
-    room.send("input", { inputs });
-    n++;
-  }, 1000 / fps);
-  room.onLeave((code: number) => {
-    clearInterval(timer);
-    console.log(`bot ${clientId} left (${code})`);
-  });
-  if (PLAY_MS > 0) setTimeout(() => void room.leave(true).catch(() => {}), PLAY_MS);
-}
-
-/** Attached in the microtask the join resolved in, before frameSync can arrive; then plays. */
-async function enter(room: Room, clientId: number, userId: string): Promise<void> {
-  const frameSync = first<{ targetFPS: number }>(room, "frameSync", 10_000);
-  // Game messages this bot does not act on.
-  for (const type of ["playerAction", "playerJoined", "playerLeft", "playerOffline", "playerOnline", "chat", "reconnect:ok", "lockstepFrame"]) room.onMessage(type, () => {});
-  room.onMessage("error", (err: unknown) => console.warn(`bot ${clientId} error`, err));
-  const { targetFPS } = await frameSync;
-  console.log(`bot ${clientId} (${userId}) playing in ${room.roomId} at ${targetFPS} fps`);
-  play(room, targetFPS, clientId);
-}
-
-async function main(options: Options): Promise<void> {
-  const userId = `bot-${runId}-${options.clientId}`;
-  const client = new Client(options.endpoint);
-  const token = await tokenFor(options.endpoint, userId);
-  const demoUserId = FIXED_TOKEN ? userId : undefined;
-
-  if (options.roomName === "matchmaker_room") {
-    const { seated } = await queueInMatchmaker(client, token, demoUserId);
-    seated.then((room) => enter(room, options.clientId, userId)).catch((err: Error) => console.error(`bot ${options.clientId}: ${err.message}`));
-    return;
+const { values } = parseArgs({
+  strict: false,
+  options: {
+    headless: { type: "boolean" },
+    duration: { type: "string" },
+    endpoint: { type: "string" },
+    room: { type: "string" },
+    roomId: { type: "string" },
+    numClients: { type: "string" },
+    delay: { type: "string" },
+    playersPerMatch: { type: "string" },
+    token: { type: "string" },
+    playSeconds: { type: "string" },
+  },
+});
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+const num = (name: string, v: unknown, fallback: number) => {
+  const n = v === undefined ? fallback : Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${name} must be a non-negative number, got ${String(v)}`);
+    process.exit(2);
   }
-  const room = options.roomId
-    ? await client.joinById(options.roomId, { token, demoUserId })
-    : await client.joinOrCreate(options.roomName, { token, demoUserId });
-  await enter(room, options.clientId, userId);
-}
+  return n;
+};
 
-cli(main);
+const botOptions: BotOptions = {
+  endpoint: str(values.endpoint) ?? "ws://localhost:2567",
+  roomName: str(values.room) ?? (values.roomId ? undefined : "game_room"),
+  roomId: str(values.roomId),
+  playersPerMatch: num("playersPerMatch", values.playersPerMatch, 4),
+  token: str(values.token),
+  runId: Math.random().toString(36).slice(2, 8),
+};
+
+if (values.headless || !process.stdout.isTTY) {
+  const { runHeadless } = await import("./headless.ts");
+  const code = await runHeadless({
+    ...botOptions,
+    numClients: num("numClients", values.numClients, 1),
+    delayMs: num("delay", values.delay, 0),
+    durationS: num("duration", values.duration, 30),
+  });
+  process.exit(code);
+} else {
+  // @colyseus/loadtest reads its own flags (--numClients, --delay, ...) from argv.
+  if (!process.argv.includes("--room") && !process.argv.includes("--roomId")) process.argv.push("--room", "game_room");
+  const { cli } = await import("@colyseus/loadtest");
+  const playMs = num("playSeconds", values.playSeconds, 0) * 1000;
+  cli(async (options) => {
+    const bot = new Bot(options.clientId, { ...botOptions, endpoint: options.endpoint, roomName: options.roomName, roomId: options.roomId }, {
+      log: (line) => console.log(line),
+      joined: () => {
+        if (playMs > 0) setTimeout(() => void bot.stop(), playMs);
+      },
+      failed: (id, err) => console.error(`bot ${id}: ${err.message}`),
+      message: () => {},
+      latency: () => {},
+      serverError: (id, err) => console.warn(`bot ${id} error`, err),
+      left: (id, code) => console.log(`bot ${id} left (${code})`),
+    });
+    const { seated } = await bot.start();
+    seated.catch((err: Error) => console.error(`bot ${options.clientId}: ${err.message}`));
+  });
+}

@@ -139,7 +139,7 @@ describe("dashboard and alert rules name real metrics", () => {
     await sleep(200); // a few ticks for the tick histograms
     scrape = await waitFor(async () => {
       const text = await (await fetch(server.url("/metrics"))).text();
-      return /framesync_reconnects_total\{/.test(text) && text;
+      return /framesync_reconnects_total\{/.test(text) ? text : undefined;
     });
   });
   after(async () => {
