@@ -16,14 +16,15 @@ export class Spawned {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private out = "";
 
-  constructor(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) {
+  /** `group`: the child leads a process group of its own, and kill/signal reach all of it (npm → sh → node). */
+  constructor(cmd: string, args: string[], private readonly opts: { cwd?: string; env?: Record<string, string | undefined>; group?: boolean } = {}) {
     const env = { ...process.env, ...opts.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    this.child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: opts.group });
     this.child.stdout!.on("data", (d) => (this.out += d));
     this.child.stderr!.on("data", (d) => (this.out += d));
     this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve({ code, signal })));
-    const reap = () => this.child.kill("SIGKILL");
+    const reap = () => this.signal("SIGKILL");
     process.once("exit", reap);
     this.child.once("exit", () => process.removeListener("exit", reap));
   }
@@ -48,8 +49,16 @@ export class Spawned {
     });
   }
 
+  signal(sig: NodeJS.Signals): void {
+    if (!this.running) return;
+    try {
+      if (this.opts.group) process.kill(-this.child.pid!, sig);
+      else this.child.kill(sig);
+    } catch {}
+  }
+
   async kill(): Promise<void> {
-    if (this.running) this.child.kill("SIGKILL");
+    this.signal("SIGKILL");
     await this.exited;
   }
 
