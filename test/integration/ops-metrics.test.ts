@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Room } from "@colyseus/sdk";
-import { joinGame, leaveCode, nextMessage, sdk, sleep, startServer, waitFor, type TestServer } from "../helpers.ts";
-import { ROOT } from "../process/spawn.ts";
+import { joinGame, leaveCode, nextMessage, sdk, sleep, startServer, waitFor, type TestServer } from "../support/helpers.ts";
+import { ROOT } from "../support/spawn.ts";
 
 /** Series Prometheus makes itself, not the server. */
 const PROMETHEUS_OWN = new Set(["up"]);

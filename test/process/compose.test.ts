@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { ROOT } from "./spawn.ts";
+import { ROOT } from "../support/spawn.ts";
 
 const CI = process.env.CI === "true";
 

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { utimesSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
-import { waitFor } from "../helpers.ts";
-import { freePort } from "../processes.ts";
-import { ROOT, Spawned } from "./spawn.ts";
+import { waitFor } from "../support/helpers.ts";
+import { freePort } from "../support/processes.ts";
+import { ROOT, Spawned } from "../support/spawn.ts";
 
 let dev: Spawned | undefined;
 after(() => dev?.kill());

@@ -11,9 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Client } from "@colyseus/sdk";
-import { nextMessage } from "../helpers.ts";
-import { freePort } from "../processes.ts";
-import { NODE, ROOT, Spawned, buildDist } from "./spawn.ts";
+import { nextMessage } from "../support/helpers.ts";
+import { freePort } from "../support/processes.ts";
+import { NODE, ROOT, Spawned, buildDist } from "../support/spawn.ts";
 
 /** The runtime stage's install line, minus the cache cleanup (that would empty this machine's npm cache). */
 function runtimeInstallCommand(): string {

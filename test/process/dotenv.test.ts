@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { freePort } from "../processes.ts";
-import { NODE, ROOT, Spawned, buildDist } from "./spawn.ts";
+import { freePort } from "../support/processes.ts";
+import { NODE, ROOT, Spawned, buildDist } from "../support/spawn.ts";
 
 describe(".env", () => {
   let dir: string;

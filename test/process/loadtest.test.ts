@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ServerProcess, freePort } from "../processes.ts";
-import { NODE, Spawned } from "./spawn.ts";
+import { ServerProcess, freePort } from "../support/processes.ts";
+import { NODE, Spawned } from "../support/spawn.ts";
 
 async function loadtest(args: string[]) {
   const run = new Spawned(NODE, ["--import", "tsx", "loadtest/bot.ts", ...args]);

@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { parseEnv } from "node:util";
 import { loadConfig } from "../../src/config.ts";
-import { ROOT } from "../process/spawn.ts";
+import { ROOT } from "../support/spawn.ts";
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
 
