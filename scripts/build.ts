@@ -6,20 +6,18 @@
  *   scripts/token.ts (`docker compose exec game1 node dist/token.js alice`). Packages stay imports
  *   (`packages: "external"`) resolved from node_modules at run time, so the build
  *   refuses any package import that `npm ci --omit=dev` would not install.
- * - dist/public/: the demo page's files, plus dist/public/game/{rules,replay}.js, the
- *   browser builds of the pure game modules that the dev server compiles on request
- *   (src/http.ts serves the prebuilt ones when they exist).
+ * - dist/public/: the demo page's files, plus the browser files of src/browserAssets.ts
+ *   (game/rules.js, ...) that a server run from src/ compiles on request instead.
  */
-import { cp, mkdir, readFile, rm } from "node:fs/promises";
+import { cp, readFile, rm } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { browserBuilds } from "../src/browserAssets.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = path.join(ROOT, "dist");
-/** Must match BROWSER_GAME_MODULES in src/http.ts. */
-const BROWSER_GAME_MODULES = ["rules", "replay"];
 
 /** `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
 function packageName(specifier: string): string {
@@ -50,8 +48,8 @@ async function main(): Promise<void> {
   for (const output of Object.values(server.metafile.outputs)) {
     for (const imp of output.imports) {
       if (!imp.external || imp.path.startsWith("node:") || builtins.has(imp.path)) continue;
-      // A dynamic import is how src/ reaches dev-only tooling (esbuild in http.ts) when dist has no prebuilt file.
-      if (imp.kind === "dynamic-import") continue;
+      // src/browserAssets.ts compiles with esbuild only when a file is not prebuilt: never in dist/.
+      if (imp.kind === "dynamic-import" && imp.path === "esbuild") continue;
       if (!runtimePackages.has(packageName(imp.path))) missing.add(imp.path);
     }
   }
@@ -60,16 +58,9 @@ async function main(): Promise<void> {
   }
 
   await cp(path.join(ROOT, "src", "public"), path.join(DIST, "public"), { recursive: true });
-  await mkdir(path.join(DIST, "public", "game"), { recursive: true });
-  await build({
-    entryPoints: BROWSER_GAME_MODULES.map((name) => path.join(ROOT, "src", "game", `${name}.ts`)),
-    outdir: path.join(DIST, "public", "game"),
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2020",
-    logLevel: "warning",
-  });
+  for (const [file, options] of Object.entries(browserBuilds(path.join(ROOT, "src")))) {
+    await build({ ...options, outfile: path.join(DIST, "public", file), logLevel: "warning" });
+  }
   console.log("built dist/index.js, dist/token.js and dist/public/");
 }
 

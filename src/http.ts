@@ -2,7 +2,6 @@
  * HTTP routes (contract §5): health, metrics, the dev-only token endpoint and the
  * static demo page with the SDK bundle served from our own origin (no CDN).
  */
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +15,7 @@ import { replayStore } from "./replays/store.ts";
 import { REPLAY_LIST_DEFAULT, REPLAY_LIST_MAX } from "./utils/limits.ts";
 import { registry } from "./utils/metrics.ts";
 import { isShuttingDown } from "./shutdown.ts";
+import { browserAsset, browserBuilds } from "./browserAssets.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PUBLIC_DIR = path.join(here, "public");
@@ -23,38 +23,8 @@ const require = createRequire(import.meta.url);
 /** The browser build of @colyseus/sdk shipped in its npm package. */
 export const SDK_BUNDLE = path.join(path.dirname(require.resolve("@colyseus/sdk/package.json")), "dist", "colyseus.js");
 
-/**
- * The pure game modules (src/game) the demo page runs in the browser, e.g. the rules it
- * re-simulates replays and lockstep frames with. Served compiled from the very source
- * the server runs, so page and server can never disagree; compiled once per process.
- */
-const BROWSER_GAME_MODULES = new Set(["rules", "replay"]);
-const compiledGameModules = new Map<string, Promise<string>>();
-
-function compileGameModule(name: string): Promise<string> {
-  let js = compiledGameModules.get(name);
-  if (!js) {
-    // The production build (scripts/build.ts) ships them prebuilt and has no esbuild at run time.
-    js = readFile(path.join(PUBLIC_DIR, "game", `${name}.js`), "utf8").catch(() => compileFromSource(name));
-    js.catch(() => compiledGameModules.delete(name));
-    compiledGameModules.set(name, js);
-  }
-  return js;
-}
-
-async function compileFromSource(name: string): Promise<string> {
-  const { build } = await import("esbuild");
-  const out = await build({
-    entryPoints: [path.join(here, "game", `${name}.ts`)],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2020",
-    write: false,
-    logLevel: "silent",
-  });
-  return out.outputFiles[0]!.text;
-}
+/** The compiled game modules the demo page loads from /game/ (see browserAssets.ts). */
+const BROWSER_GAME_MODULES = new Set(Object.keys(browserBuilds(here)).map((file) => path.basename(file, ".js")));
 
 /** `GET /replays?limit=`: how many of the most recent replays. */
 const ReplayListQuery = z.object({
@@ -118,7 +88,7 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
     const name = req.params.file.replace(/\.js$/, "");
     if (!req.params.file.endsWith(".js") || !BROWSER_GAME_MODULES.has(name)) return next();
     try {
-      res.type("text/javascript").set("Cache-Control", "no-cache").send(await compileGameModule(name));
+      res.type("text/javascript").set("Cache-Control", "no-cache").send(await browserAsset(PUBLIC_DIR, here, `game/${name}.js`));
     } catch (err) {
       next(err);
     }
