@@ -24,7 +24,11 @@ const require = createRequire(import.meta.url);
 export const SDK_BUNDLE = path.join(path.dirname(require.resolve("@colyseus/sdk/package.json")), "dist", "colyseus.js");
 
 /** The compiled game modules the demo page loads from /game/ (see browserAssets.ts). */
-const BROWSER_GAME_MODULES = new Set(Object.keys(browserBuilds(here)).map((file) => path.basename(file, ".js")));
+const BROWSER_GAME_MODULES = new Set(
+  Object.keys(browserBuilds(here))
+    .filter((file) => file.startsWith("game/"))
+    .map((file) => path.basename(file, ".js")),
+);
 
 /** `GET /replays?limit=`: how many of the most recent replays. */
 const ReplayListQuery = z.object({
