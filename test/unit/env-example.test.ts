@@ -7,9 +7,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { loadConfig } from "../../src/config.ts";
-import { ROOT } from "../support/spawn.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
 
