@@ -108,10 +108,12 @@ export function config(): Readonly<Config> {
  * Development only: sets the variables of `file` (default `.env` in the working
  * directory; see .env.example) that the environment does not already set. Production
  * (NODE_ENV=production in the real environment) never reads it, and a .env cannot turn
- * production on. Returns the names it set, or undefined when it read no file.
+ * production on. NODE_ENV=test (`npm test`) does not read it either, so a developer's .env
+ * never reaches the servers the tests start. Returns the names it set, or undefined when
+ * it read no file.
  */
 export function loadDotEnv(file = ".env", env: Record<string, string | undefined> = process.env): string[] | undefined {
-  if (env.NODE_ENV === "production") return undefined;
+  if (env.NODE_ENV === "production" || env.NODE_ENV === "test") return undefined;
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -9,9 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { ROOT } from "../support/spawn.ts";
 
 const CI = process.env.CI === "true";
@@ -41,18 +42,24 @@ function yaml(text: string): any {
 }
 
 const COMPOSE_ENV = { JWT_SECRET: "compose-test-secret", NODE_ENV: undefined, PUBLIC_HOST: undefined, COMPOSE_FILE: undefined };
+// Compose would also read a developer's .env next to docker-compose.yml: the checks use an empty one.
+const scratch = mkdtempSync(path.join(os.tmpdir(), "framesync-compose-"));
+const EMPTY_ENV_FILE = path.join(scratch, "empty.env");
+writeFileSync(EMPTY_ENV_FILE, "");
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const compose = (args: string[], env: Record<string, string | undefined>) => run("docker-compose", ["--env-file", EMPTY_ENV_FILE, ...args], env);
 
 describe("docker-compose.yml", () => {
   const skip = need("docker-compose", "docker-compose");
 
   test("refuses to start without JWT_SECRET", { skip }, () => {
-    const missing = run("docker-compose", ["config", "-q"], { ...COMPOSE_ENV, JWT_SECRET: undefined });
+    const missing = compose(["config", "-q"], { ...COMPOSE_ENV, JWT_SECRET: undefined });
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /set JWT_SECRET/);
   });
 
   test("is valid (docker-compose config); servers, Prometheus and Grafana are wired to each other", { skip }, () => {
-    const res = run("docker-compose", ["config"], COMPOSE_ENV);
+    const res = compose(["config"], COMPOSE_ENV);
     assert.equal(res.status, 0, res.stderr);
     const services = yaml(res.stdout).services as Record<string, any>;
     const games = Object.keys(services).filter((name) => /^game\d+$/.test(name));

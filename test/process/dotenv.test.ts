@@ -53,16 +53,17 @@ describe(".env", () => {
     assert.match(server.output(), /invalid environment variable MATCH_RECONNECT_WINDOW_MS=\\"soon\\"/);
   });
 
-  test("production never reads .env", async () => {
-    const port = await freePort();
-    writeFileSync(path.join(dir, ".env"), `PORT=${port}\nMATCH_RECONNECT_WINDOW_MS=soon\n`);
-    const ownPort = await freePort();
-    const server = start({ NODE_ENV: "production", JWT_SECRET: "s3cret", PORT: String(ownPort) });
-    await server.healthy(`http://127.0.0.1:${ownPort}/health`);
-    assert.ok(!server.output().includes("read .env"), server.output());
-    server.child.kill("SIGTERM");
-    assert.equal((await server.exited).code, 0);
-  });
+  for (const env of [{ NODE_ENV: "production", JWT_SECRET: "s3cret" }, { NODE_ENV: "test" }]) {
+    test(`NODE_ENV=${env.NODE_ENV} never reads .env`, async () => {
+      writeFileSync(path.join(dir, ".env"), "MATCH_RECONNECT_WINDOW_MS=soon\n");
+      const port = await freePort();
+      const server = start({ ...env, PORT: String(port) });
+      await server.healthy(`http://127.0.0.1:${port}/health`);
+      assert.ok(!server.output().includes("read .env"), server.output());
+      server.child.kill("SIGTERM");
+      assert.equal((await server.exited).code, 0);
+    });
+  }
 
   test("a .env cannot switch production on", async () => {
     writeFileSync(path.join(dir, ".env"), "NODE_ENV=production\nJWT_SECRET=x\n");
