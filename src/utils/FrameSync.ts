@@ -146,11 +146,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.log = logger.child({ roomId: this.roomId, matchId: this.matchId });
     trackRoom(this);
 
-    gateSeatReservations(
-      this,
-      (sessionId, auth) => this.admitReservation(sessionId, auth),
-      () => this.afterSeatsChanged(),
-    );
+    gateSeatReservations(this, (sessionId, auth) => this.admitReservation(sessionId, auth), () => this.afterSeatsChanged());
     // One patch per frame, sent by the tick itself (see initFrameSync).
     this.patchRate = null;
     this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT }, options.recordFrames ?? false);
@@ -401,12 +397,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.disconnect(CloseCodes.SERVER_SHUTDOWN).catch(() => {});
   }
 
-  /**
-   * A fresh player's seat reservation in a direct room: refused once the seats taken and
-   * the fresh reservations not yet joined fill the room, so joinOrCreate goes elsewhere.
-   * A user who has a seat here (reclaim, second tab) and matchmade rooms (onJoin checks
-   * the grants) are never refused as full.
-   */
+  /** Refuses a fresh seat once seats taken + reserved fill a direct room (joinOrCreate goes elsewhere); reclaims and matchmade rooms pass. */
   private admitReservation(sessionId: string, auth: unknown): boolean {
     if (this.matchmade) return true;
     const userId = (auth as Partial<Identity> | undefined)?.userId;
