@@ -17,8 +17,10 @@ import { FPS_DEFAULT } from "../utils/limits.ts";
 import { logger } from "../utils/logger.ts";
 import { metrics } from "../utils/metrics.ts";
 import { MemoryMatchStore } from "./memoryStore.ts";
-import type { ErrorReply, MatchFound } from "./messages.ts";
+import type { ErrorReply } from "./messages.ts";
+import { matchFoundFor, type MatchLobby } from "./redelivery.ts";
 import { RedisMatchStore } from "./redisStore.ts";
+import { deliver, type Delivery } from "./delivery.ts";
 import type { Address, MatchStore, QueueCriteria } from "./store.ts";
 
 let store: MatchStore = new MemoryMatchStore();
@@ -33,26 +35,9 @@ export function matchStore(): MatchStore {
   return store;
 }
 
-// --- delivery ---
+// --- delivery (./delivery.ts) ---
 
-export const lobbyChannel = (lobbyRoomId: string) => `mm:lobby:${lobbyRoomId}`;
-
-/** A message for one session of a matchmaker room, published on that room's channel. */
-export interface Delivery {
-  sessionId: string;
-  type: string;
-  payload: unknown;
-  /** The ticket or party this message ends (match found or failed): the room forgets it. */
-  ends?: { ticketId?: string; partyId?: string };
-}
-
-export function deliver(to: Address, delivery: Omit<Delivery, "sessionId">): void {
-  const message: Delivery = { sessionId: to.sessionId, ...delivery };
-  void Promise.resolve(matchMaker.presence.publish(lobbyChannel(to.lobbyRoomId), message)).catch((err: Error) => {
-    metrics.redisErrors.inc({ op: "mm.deliver" });
-    logger.warn({ err: err.message, lobbyRoomId: to.lobbyRoomId, type: delivery.type }, "matchmaker delivery failed");
-  });
-}
+export { deliver, lobbyChannel, type Delivery } from "./delivery.ts";
 
 // --- queue size gauge: tickets waiting whose players this process holds ---
 
@@ -110,6 +95,8 @@ export async function startMatch(spec: MatchSpec): Promise<void> {
       ...(spec.queueKey !== undefined ? { queueKey: spec.queueKey } : { partyId: spec.partyId }),
       seats,
       seatsSig: signSeatGrants(matchId, seats),
+      // Where each player waits: the room delivers match:found again until they are in (redelivery.ts).
+      lobbies: spec.players.map((p): MatchLobby => ({ userId: p.userId, lobbyRoomId: p.lobbyRoomId, sessionId: p.sessionId, ...(p.ticketId ? { ticketId: p.ticketId } : {}) })),
     });
     roomId = listing.roomId;
   } catch (err) {
@@ -123,17 +110,9 @@ export async function startMatch(spec: MatchSpec): Promise<void> {
 
   metrics.matchesMade.inc({ source: spec.source });
   log.info({ roomId, players: spec.players.map((p) => p.userId) }, "match made");
+  const match = { roomName: gameRoomName, roomId, matchId, playersPerMatch, queueKey: spec.queueKey, partyId: spec.partyId, seats };
   spec.players.forEach((p, seatIndex) => {
-    const joinOptions = { matchId, seatIndex, reconnectKey: seats[seatIndex].reconnectKey };
-    const payload: MatchFound = {
-      roomName: gameRoomName,
-      roomId,
-      ...joinOptions,
-      playersPerMatch,
-      joinOptions,
-      ...(spec.queueKey !== undefined ? { queueKey: spec.queueKey } : { partyId: spec.partyId }),
-    };
-    deliver(p, { type: "match:found", payload, ends: ends(spec, p) });
+    deliver(p, { type: "match:found", payload: matchFoundFor(match, seats[seatIndex]!), ends: ends(spec, p) });
   });
 }
 

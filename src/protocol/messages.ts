@@ -139,5 +139,10 @@ export const GameCreateOptions = z.looseObject({
     .max(PLAYERS_PER_MATCH_MAX)
     .optional(),
   seatsSig: z.string().optional(),
+  /** Matchmade rooms: where each seated player waits, for match:found redelivery (matchmaking/redelivery.ts). */
+  lobbies: z
+    .array(z.strictObject({ userId: z.string().min(1).max(128), lobbyRoomId: z.string().min(1).max(64), sessionId: z.string().min(1).max(64), ticketId: z.string().max(128).optional() }))
+    .max(PLAYERS_PER_MATCH_MAX)
+    .optional(),
 });
 export type GameCreateOptions = z.infer<typeof GameCreateOptions>;

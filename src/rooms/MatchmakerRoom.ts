@@ -65,6 +65,8 @@ interface LobbySession {
   party?: { partyId: string; partyCode: string };
   joinFailures: { count: number; since: number };
   left: boolean;
+  /** Matches this connection was told of: a match's room sends match:found again until the player is in, the client gets it once. */
+  matchesSeen?: Set<string>;
 }
 
 /** A matchmaker request: runs in the connection's lane; a Refusal it throws becomes the error reply. */
@@ -357,6 +359,11 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     if (!session) return; // gone: its leave already released what it held
     if (delivery.ends?.ticketId) this.forgetTicket(session, delivery.ends.ticketId);
     if (delivery.ends?.partyId && session.party?.partyId === delivery.ends.partyId) session.party = undefined;
+    if (delivery.type === "match:found") {
+      const matchId = (delivery.payload as { matchId?: string }).matchId ?? "";
+      if (session.matchesSeen?.has(matchId)) return;
+      (session.matchesSeen ??= new Set()).add(matchId);
+    }
     if (!session.left) session.client.send(delivery.type, delivery.payload);
   }
 

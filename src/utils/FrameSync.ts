@@ -19,6 +19,7 @@ import { GuardedRoom } from "../net/GuardedRoom.ts";
 import { gateSeatReservations, holdForReconnection, isDisposing } from "../net/internals.ts";
 import { PendingSeats } from "../net/seatReservations.ts";
 import { CatchUpSender } from "../net/catchUp.ts";
+import { MatchRedelivery } from "../matchmaking/redelivery.ts";
 import { corkClients } from "../net/sendPath.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
@@ -40,6 +41,7 @@ import {
   FRAMES_SINCE_MIN_INTERVAL_MS,
   LATE_TICK_LOG_INTERVAL_MS,
   MATCH_FIRST_JOIN_TIMEOUT_MS,
+  MATCH_FOUND_REDELIVER_MS,
 } from "./limits.ts";
 import { LockstepLog } from "./lockstep.ts";
 import { logger } from "./logger.ts";
@@ -106,6 +108,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   private lastStepFaultLog = -Infinity;
   private stepFaults = 0;
   private listedPrivate = false;
+  /** Matchmade rooms: match:found again to seated players not in yet (../matchmaking/redelivery.ts). */
+  private redelivery: MatchRedelivery | undefined;
   /** Fresh seats reserved in a direct room and not yet joined (see ../net/seatReservations.ts). */
   private readonly pendingSeats = new PendingSeats(this);
 
@@ -142,11 +146,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.log = logger.child({ roomId: this.roomId, matchId: this.matchId });
     trackRoom(this);
 
-    gateSeatReservations(
-      this,
-      (sessionId, auth) => this.admitReservation(sessionId, auth),
-      () => this.afterSeatsChanged(),
-    );
+    gateSeatReservations(this, (sessionId, auth) => this.admitReservation(sessionId, auth), () => this.afterSeatsChanged());
     // One patch per frame, sent by the tick itself (see initFrameSync).
     this.patchRate = null;
     this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT }, options.recordFrames ?? false);
@@ -161,7 +161,14 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
       // and must not vanish because a stranger's join was refused before the players arrive.
       void this.setPrivate(true);
       this.autoDispose = false;
-      this.clock.setTimeout(() => this.allowAutoDispose(), MATCH_FIRST_JOIN_TIMEOUT_MS);
+      const { queueKey, partyId, lobbies = [] } = options;
+      const match = { roomName: this.roomName, roomId: this.roomId, matchId: this.matchId, playersPerMatch: this.capacity, queueKey, partyId, seats: options.seats! };
+      this.redelivery = new MatchRedelivery(match, lobbies, (userId) => this.seats.ofUser(userId)?.joined === true);
+      this.clock.setInterval(() => this.redelivery?.redeliver(), MATCH_FOUND_REDELIVER_MS);
+      this.clock.setTimeout(() => {
+        this.redelivery?.abandon("seat_expired");
+        this.allowAutoDispose();
+      }, MATCH_FIRST_JOIN_TIMEOUT_MS);
     }
     this.startFrameSync();
   }
@@ -355,6 +362,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   /** Resolves when the replay (recordFrames rooms) is saved: Colyseus waits for it. */
   onDispose(): Promise<void> {
     this.stopFrameSync();
+    this.redelivery?.abandon("room_closed");
     const saved = this.saveReplay();
     for (const seat of this.seats.heldSeats()) {
       metrics.seatsHeld.dec();
@@ -389,12 +397,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.disconnect(CloseCodes.SERVER_SHUTDOWN).catch(() => {});
   }
 
-  /**
-   * A fresh player's seat reservation in a direct room: refused once the seats taken and
-   * the fresh reservations not yet joined fill the room, so joinOrCreate goes elsewhere.
-   * A user who has a seat here (reclaim, second tab) and matchmade rooms (onJoin checks
-   * the grants) are never refused as full.
-   */
+  /** Refuses a fresh seat once seats taken + reserved fill a direct room (joinOrCreate goes elsewhere); reclaims and matchmade rooms pass. */
   private admitReservation(sessionId: string, auth: unknown): boolean {
     if (this.matchmade) return true;
     const userId = (auth as Partial<Identity> | undefined)?.userId;

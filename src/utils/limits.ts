@@ -186,5 +186,11 @@ export const MAX_PARTY_NAME_CHARS = 32;
  * ghosts that get seated in a match.
  */
 export const MATCH_RECORD_TTL_MS = 120_000;
+/**
+ * A matchmade room sends `match:found` again this often to each seated player who has
+ * not joined yet (pub/sub drops a message whose subscriber is away), until the player
+ * joins or MATCH_FIRST_JOIN_TIMEOUT_MS ends the wait.
+ */
+export const MATCH_FOUND_REDELIVER_MS = 2_000;
 /** How often a matchmaker room refreshes the records of the players it holds. */
 export const MATCH_RECORD_REFRESH_MS = 30_000;

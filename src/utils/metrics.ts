@@ -77,6 +77,7 @@ export const metrics = {
   reconnects: counter("framesync_reconnects_total", "Seat recoveries by path (sdk, key, replace) and outcome (ok, refused); a held seat whose window ran out counts as path none, outcome expired", ["path", "outcome"]),
   seatsHeld: gauge("framesync_seats_held", "Seats held for a disconnected player"),
   queueSize: gauge("framesync_matchmaking_queue_size", "Tickets waiting in matchmaking queues known to this process"),
+  matchRedeliveries: counter("framesync_match_redeliveries_total", "Sent by a match's room to a seated player not in yet: match:found again, or match:abandoned when it stopped waiting", ["type"]),
   matchesMade: counter("framesync_matches_made_total", "Matches the matchmaker created", ["source"]),
   redisErrors: counter("framesync_redis_errors_total", "Redis operations that failed", ["op"]),
   redisUp: gauge("framesync_redis_up", "1 while every Redis connection of this process is ready; 0 while one is down, or without REDIS_URL"),

@@ -13,6 +13,7 @@ const MATCHMAKER_MESSAGES = [
   "match:cancelled",
   "match:found",
   "match:error",
+  "match:abandoned",
   "party:created",
   "party:joined",
   "party:update",
