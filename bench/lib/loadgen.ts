@@ -58,13 +58,21 @@ export interface Load {
  * Starts `processes` load generators sharing `rooms` between them and resolves once
  * every client joined (or failed). Each process gets whole rooms.
  */
-export async function startLoad(base: Omit<LoadConfig, "rooms" | "prefix">, rooms: number, processes: number, tag: string): Promise<Load> {
+export interface LoadPlacement {
+  /** Servers the load processes matchmake through, round-robin per process (default: base's). */
+  targets?: Array<{ http: string; ws: string }>;
+  /** taskset core list of every load process, or null (unpinned). */
+  cores?: string | null;
+}
+
+export async function startLoad(base: Omit<LoadConfig, "rooms" | "prefix">, rooms: number, processes: number, tag: string, placement: LoadPlacement = {}): Promise<Load> {
   const n = Math.max(1, Math.min(processes, rooms));
   const children: ChildProcess[] = [];
   for (let i = 0; i < n; i++) {
     const share = Math.floor(rooms / n) + (i < rooms % n ? 1 : 0);
-    const cfg: LoadConfig = { ...base, rooms: share, prefix: `${tag}-g${i}` };
-    children.push(spawnTracked("bench/load.ts", [], { BENCH_LOAD: JSON.stringify(cfg) }, true));
+    const target = placement.targets?.[i % placement.targets.length];
+    const cfg: LoadConfig = { ...base, ...(target ?? {}), rooms: share, prefix: `${tag}-g${i}` };
+    children.push(spawnTracked("bench/load.ts", [], { BENCH_LOAD: JSON.stringify(cfg) }, true, [], placement.cores ?? null));
   }
   try {
     const ready = await Promise.all(

@@ -14,8 +14,13 @@ export const NODE = process.execPath;
 
 const children = new Set<ChildProcess>();
 
-export function spawnTracked(script: string, args: string[], env: Record<string, string>, ipc = false, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(NODE, [...nodeArgs, "--import", "tsx", path.join(ROOT, script), ...args], {
+/**
+ * Starts `node --import tsx <script>`; with `cores`, under `taskset -c <cores>`, which
+ * execs node in place, so the child's pid is node's (for /proc sampling).
+ */
+export function spawnTracked(script: string, args: string[], env: Record<string, string>, ipc = false, nodeArgs: string[] = [], cores: string | null = null): ChildProcess {
+  const argv = [...nodeArgs, "--import", "tsx", path.join(ROOT, script), ...args];
+  const child = spawn(cores === null ? NODE : "taskset", cores === null ? argv : ["-c", cores, NODE, ...argv], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
@@ -91,17 +96,22 @@ export interface ServerHandle {
   http: string;
   ws: string;
   pid: number;
+  /** The taskset core list it runs on, or null (unpinned). */
+  cores: string | null;
 }
 
 /**
  * Starts a server entry (src/index.ts or the baseline) on a free loopback port and
  * waits until GET /health answers.
  */
-export async function startServer(entry: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ServerHandle> {
+export async function startServer(entry: string, env: Record<string, string> = {}, cores: string | null = null, timeoutMs = 30_000): Promise<ServerHandle> {
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") is for investigating a run, not for the report.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawnTracked("bench/lib/orphanGuard.ts", [entry], { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", ...BENCH_SERVER_ENV, ...env }, false, nodeArgs);
+  const childEnv: Record<string, string> = { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", ...BENCH_SERVER_ENV, ...env };
+  // A cluster member must tell clients its own address; the port is only known here.
+  if (childEnv.PUBLIC_ADDRESS === "self") childEnv.PUBLIC_ADDRESS = `127.0.0.1:${port}`;
+  const child = spawnTracked("bench/lib/orphanGuard.ts", [entry], childEnv, false, nodeArgs, cores);
   const http = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -118,7 +128,7 @@ export async function startServer(entry: string, env: Record<string, string> = {
     }
     await sleep(100);
   }
-  return { child, port, http, ws: `ws://127.0.0.1:${port}`, pid: child.pid! };
+  return { child, port, http, ws: `ws://127.0.0.1:${port}`, pid: child.pid!, cores };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
