@@ -57,7 +57,7 @@ function figuresSection(d: Doc): string {
 function capacityRow(p: Doc): unknown[] {
   return [
     n(p.conditions.clients, 0),
-    p.saturated ? `yes: ${p.saturatedBecause.join(", ")}` : "no",
+    p.saturated === undefined ? "—" : p.saturated ? `yes: ${p.saturatedBecause.join(", ")}` : "no",
     n(p.serverCpuSecondsPerSecond),
     n(p.projectedClientsPerCore, 0),
     n(p.tickLatenessP99Ms, 1),
@@ -95,7 +95,7 @@ function baselineSection(d: Doc): string {
   const b = d.baseline;
   if (!b) return "### Against the idiomatic-Colyseus baseline\n\nNot measured in this run.";
   const ours = (clients: number) => (d.capacity?.points ?? []).find((p: Doc) => p.conditions.clients === clients);
-  const rows = b.pairs.map((pair: Doc) => {
+  const rows = (b.pairs ?? []).map((pair: Doc) => {
     const base = b.points.find((p: Doc) => p.conditions.clients === pair.clients);
     const o = ours(pair.clients);
     return [
@@ -122,7 +122,7 @@ function clusterSection(d: Doc): string {
   if (!c) return "### Two processes vs one\n\nNot measured in this run.";
   const rows = c.twoProcesses.steps.map((p: Doc) => [
     n(p.conditions.clients, 0),
-    p.saturated ? `yes: ${p.saturatedBecause.join(", ")}` : "no",
+    p.saturated === undefined ? "—" : p.saturated ? `yes: ${p.saturatedBecause.join(", ")}` : "no",
     p.perProcess.map((s: Doc) => `core ${s.cores ?? "any"}: ${n(s.cpuSecondsPerSecond)} s/s, ${n(s.rooms, 0)} rooms`).join("; "),
     n(p.tickLatenessP99Ms, 1),
     n(p.inputToOwnActionMs?.p99, 1),

@@ -23,7 +23,7 @@ test("the generated tables carry the command, the pinning and every figure of is
   assert.ok(tables.includes(`\`${results.command}\``), "the command that produced the figures");
   assert.match(tables, /Pinning: /);
   assert.match(tables, /1-minute load average/);
-  for (const f of Object.values(results.figures) as Array<{ figure: string }>) assert.ok(tables.includes(f.figure), `a row for "${f.figure}"`);
+  for (const f of Object.values(results.figures ?? {}) as Array<{ figure: string }>) assert.ok(tables.includes(f.figure), `a row for "${f.figure}"`);
 });
 
 test("splice replaces only what is between the markers", () => {
