@@ -85,7 +85,7 @@ export interface Saturation {
 }
 
 export const SATURATION_RULE =
-  "saturated = frames behind (a client received < 90% of the window's patches, or a room simulated < 97% of the expected frames) or tick p99 >= 10 ms or server CPU >= 0.9 s/s (any one process) or a join failed or a client was closed. For the baseline the tick p99 is its interval error p99 (|actual - nominal| interval): its setInterval has no fixed schedule, so its lateness against start + n x interval grows even idle.";
+  "saturated = frames behind (a client received < 90% of the window's patches, or a room simulated < 97% of the expected frames) or tick p99 >= 10 ms or server CPU >= 0.9 s/s (any one process) or a join failed or a client was closed, or (marked load-bound) the pinned load generators used >= 0.9 of their core. For the baseline the tick p99 is its interval error p99 (|actual - nominal| interval): its setInterval has no fixed schedule, so its lateness against start + n x interval grows even idle.";
 
 export function saturation(p: Omit<PointResult, "saturation">, baseline: boolean): Saturation {
   const reasons: string[] = [];
@@ -97,6 +97,8 @@ export function saturation(p: Omit<PointResult, "saturation">, baseline: boolean
   if (busiest >= 0.9) reasons.push(`server CPU ${round(busiest, 2)} s/s >= 0.9`);
   if (p.joinFailed > 0) reasons.push(`${p.joinFailed} joins failed`);
   if (p.clientsClosedInWindow > 0) reasons.push(`${p.clientsClosedInWindow} clients closed`);
+  // Not the server's saturation, but it makes "clients behind" and latency the load's, not the server's.
+  if (p.conditions.loadCores !== "any" && p.loadGenCpuSecondsPerSecond >= 0.9) reasons.push(`load generators at ${p.loadGenCpuSecondsPerSecond} CPU s/s on their one core: load-bound`);
   return { saturated: reasons.length > 0, reasons };
 }
 
