@@ -15,7 +15,7 @@
  */
 import { percentile, summarize } from "./lib/stats.ts";
 import { JsonClient } from "./lib/jsonClient.ts";
-import { LeanClient, devToken, reserveSeat, type BenchClient } from "./lib/wire.ts";
+import { LeanClient, reserveSeat, signToken, type BenchClient } from "./lib/wire.ts";
 
 export interface LoadConfig {
   http: string;
@@ -130,7 +130,7 @@ async function joinRoom(r: number): Promise<void> {
     let roomId = "";
     for (let p = 0; p < cfg.playersPerRoom; p++) {
       const userId = `${cfg.prefix}-r${r}-p${p}`;
-      const token = await devToken(cfg.http, userId);
+      const token = signToken(userId);
       if (cfg.protocol === "json") {
         const client = await joinJson(p, token, roomId);
         roomId = client.reservation.roomId;

@@ -43,6 +43,7 @@ function figureValue(f: Doc): string {
   if (typeof f.smallestFailed === "number") extras.push(`${n(f.smallestFailed)} failed`);
   if (typeof f.atClients === "number") extras.push(`at ${n(f.atClients)} clients`);
   if (f.saturated === true) extras.push("saturated");
+  if (f.contended === true) extras.push("contended: the server waited for its core");
   if (typeof f.twoProcessesLargestHeld === "number") extras.push(`${n(f.twoProcessesLargestHeld)} vs ${n(f.oneProcessLargestHeld)} clients held`);
   if (typeof f.heapTotalPerClientKB === "number") extras.push(`heap total ${n(f.heapTotalPerClientKB, 1)} KB, external ${n(f.externalPerClientKB, 1)} KB`);
   return extras.length ? `${base} (${extras.join("; ")})` : base;
@@ -68,10 +69,11 @@ function capacityRow(p: Doc): unknown[] {
     n(p.serverWriteSyscallsPerS, 0),
     n(p.clientsBehind, 0),
     n(p.loadGenCpuSecondsPerSecond),
+    n(p.runQueueWaitMsPerS, 0),
     n(p.conditions.loadAvg1m),
   ];
 }
-const CAPACITY_HEAD = ["clients", "saturated", "server CPU s/s", "clients per core", "tick p99 ms", "input→action p99 ms", "RSS MB (KB/client)", "heap KB/client", "down B/client/s (msgs)", "write syscalls/s", "clients behind", "load gen CPU s/s", "load avg"];
+const CAPACITY_HEAD = ["clients", "saturated", "server CPU s/s", "clients per core", "tick p99 ms", "input→action p99 ms", "RSS MB (KB/client)", "heap KB/client", "down B/client/s (msgs)", "write syscalls/s", "clients behind", "load gen CPU s/s", "server waited for its core ms/s", "load avg"];
 
 function capacitySection(d: Doc): string {
   const c = d.capacity;
@@ -123,7 +125,7 @@ function clusterSection(d: Doc): string {
   const rows = c.twoProcesses.steps.map((p: Doc) => [
     n(p.conditions.clients, 0),
     p.saturated === undefined ? "—" : p.saturated ? `yes: ${p.saturatedBecause.join(", ")}` : "no",
-    p.perProcess.map((s: Doc) => `core ${s.cores ?? "any"}: ${n(s.cpuSecondsPerSecond)} s/s, ${n(s.rooms, 0)} rooms`).join("; "),
+    p.perProcess.map((s: Doc) => `core ${s.cores ?? "any"}: ${n(s.cpuSecondsPerSecond)} s/s, ${n(s.rooms, 0)} rooms, waited ${n(s.runQueueWaitMsPerS, 0)} ms/s`).join("; "),
     n(p.tickLatenessP99Ms, 1),
     n(p.inputToOwnActionMs?.p99, 1),
     n(p.clientsBehind, 0),

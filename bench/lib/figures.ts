@@ -56,7 +56,7 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
       unit: "clients/core",
       goal: ">= 1600",
       met: atLeast(num(p500?.projectedClientsPerCore), 1600),
-      ...(p500 ? { saturated: p500.saturated, serverCpuSecondsPerSecond: p500.serverCpuSecondsPerSecond, conditions: p500.conditions } : { note: noPoint(500) }),
+      ...(p500 ? { saturated: p500.saturated, contended: p500.contended, serverCpuSecondsPerSecond: p500.serverCpuSecondsPerSecond, conditions: p500.conditions } : { note: noPoint(500) }),
     },
     cpuPerClientVsBaselineUnsaturated: {
       figure: "server CPU per client ÷ idiomatic-Colyseus baseline, both unsaturated (<= 500 clients)",
@@ -76,7 +76,7 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
       unit: "ms",
       goal: "<= 10",
       met: atMost(num(loaded?.tickLatenessP99Ms), 10),
-      ...(loaded ? { saturated: loaded.saturated, conditions: loaded.conditions } : { note: noPoint(plan.loadedClients) }),
+      ...(loaded ? { saturated: loaded.saturated, contended: loaded.contended, conditions: loaded.conditions } : { note: noPoint(plan.loadedClients) }),
       ...(loaded && loadedNote ? { note: loadedNote } : {}),
     },
     inputToOwnActionP99AtLoaded: {

@@ -45,6 +45,9 @@ function request<T>(child: ChildProcess, msg: unknown, answer: string, timeoutMs
   });
 }
 
+/** A room's join in flight when the deadline passes may take up to its players' HTTP + socket timeouts. */
+const JOIN_GRACE_MS = 75_000;
+
 export interface Load {
   joined: number;
   failed: number;
@@ -76,7 +79,7 @@ export async function startLoad(base: Omit<LoadConfig, "rooms" | "prefix">, room
   }
   try {
     const ready = await Promise.all(
-      children.map((c) => request<{ joined: number; failed: number; joinMs: number }>(c, null, "ready", base.joinTimeoutMs + 30_000)),
+      children.map((c) => request<{ joined: number; failed: number; joinMs: number }>(c, null, "ready", base.joinTimeoutMs + JOIN_GRACE_MS)),
     );
     return {
       joined: ready.reduce((s, r) => s + r.joined, 0),

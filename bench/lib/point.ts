@@ -51,7 +51,7 @@ export interface PointResult {
   intervalError?: ReturnType<typeof latenessFigures>;
   serverCpuSecondsPerSecond: number;
   /** Per server process (a cluster has several). */
-  perProcess: Array<{ cores: string | null; cpuSecondsPerSecond: number; rooms: number; clients: number }>;
+  perProcess: Array<{ cores: string | null; cpuSecondsPerSecond: number; runQueueWaitMsPerS: number; rooms: number; clients: number }>;
   projectedClientsPerCore: number | null;
   rssMB: number;
   rssIdleMB: number;
@@ -75,6 +75,8 @@ export interface PointResult {
   clientsClosedInWindow: number;
   inputToOwnActionMs: LoadReport["latencyMs"];
   loadGenCpuSecondsPerSecond: number;
+  /** How long the clients took to join (all load processes, before the warm-up). */
+  joinSeconds: number;
   loadAvg1m: number;
   saturation: Saturation;
 }
@@ -82,10 +84,16 @@ export interface PointResult {
 export interface Saturation {
   saturated: boolean;
   reasons: string[];
+  /** A server's main thread waited >= CONTENDED_WAIT_MS_PER_S for its core: other processes were on it. */
+  contended: boolean;
+  runQueueWaitMsPerS: number;
 }
 
 export const SATURATION_RULE =
-  "saturated = frames behind (a client received < 90% of the window's patches, or a room simulated < 97% of the expected frames) or tick p99 >= 10 ms or server CPU >= 0.9 s/s (any one process) or a join failed or a client was closed, or (marked load-bound) the pinned load generators used >= 0.9 of their core. For the baseline the tick p99 is its interval error p99 (|actual - nominal| interval): its setInterval has no fixed schedule, so its lateness against start + n x interval grows even idle.";
+  "saturated = frames behind (a client received < 90% of the window's patches, or a room simulated < 97% of the expected frames) or tick p99 >= 10 ms or server CPU >= 0.9 s/s (any one process) or a join failed or a client was closed, or (marked load-bound) the pinned load generators used >= 0.9 of their core. Separately, contended = a server's main thread waited >= 50 ms/s on the run queue (/proc/<pid>/schedstat) because other processes held its core. For the baseline the tick p99 is its interval error p99 (|actual - nominal| interval): its setInterval has no fixed schedule, so its lateness against start + n x interval grows even idle.";
+
+/** Run-queue wait of a server's main thread above which its figures are the machine's as much as its own. */
+export const CONTENDED_WAIT_MS_PER_S = 50;
 
 export function saturation(p: Omit<PointResult, "saturation">, baseline: boolean): Saturation {
   const reasons: string[] = [];
@@ -99,7 +107,9 @@ export function saturation(p: Omit<PointResult, "saturation">, baseline: boolean
   if (p.clientsClosedInWindow > 0) reasons.push(`${p.clientsClosedInWindow} clients closed`);
   // Not the server's saturation, but it makes "clients behind" and latency the load's, not the server's.
   if (p.conditions.loadCores !== "any" && p.loadGenCpuSecondsPerSecond >= 0.9) reasons.push(`load generators at ${p.loadGenCpuSecondsPerSecond} CPU s/s on their one core: load-bound`);
-  return { saturated: reasons.length > 0, reasons };
+  // Contention is not saturation, but a contended point's figures are the machine's as much as the server's.
+  const waited = Math.max(...p.perProcess.map((s) => s.runQueueWaitMsPerS));
+  return { saturated: reasons.length > 0, reasons, contended: waited >= CONTENDED_WAIT_MS_PER_S, runQueueWaitMsPerS: waited };
 }
 
 /** The capacity search's criterion (the issue's "tick p99 lateness < 10 ms", every client served). */
@@ -115,7 +125,10 @@ async function timedScrape(servers: ServerHandle[]): Promise<{ at: number; s: Sc
 }
 
 const sumSamples = (samples: ProcSample[]): ProcSample =>
-  samples.reduce((a, b) => ({ at: a.at + b.at / samples.length, cpuS: a.cpuS + b.cpuS, rssBytes: a.rssBytes + b.rssBytes, readCalls: a.readCalls + b.readCalls, writeCalls: a.writeCalls + b.writeCalls }), { at: 0, cpuS: 0, rssBytes: 0, readCalls: 0, writeCalls: 0 });
+  samples.reduce(
+    (a, b) => ({ at: a.at + b.at / samples.length, cpuS: a.cpuS + b.cpuS, rssBytes: a.rssBytes + b.rssBytes, readCalls: a.readCalls + b.readCalls, writeCalls: a.writeCalls + b.writeCalls, runQueueWaitS: a.runQueueWaitS + b.runQueueWaitS }),
+    { at: 0, cpuS: 0, rssBytes: 0, readCalls: 0, writeCalls: 0, runQueueWaitS: 0 },
+  );
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -143,7 +156,8 @@ export async function runPoint(ctx: PointContext, o: PointOptions): Promise<Poin
         latencyEvery: o.latencyEvery,
         // Every load process shares one loopback IP: keep joins at a steady pace.
         joinConcurrency: Math.max(2, Math.floor(24 / loadProcesses)),
-        joinTimeoutMs: 120_000,
+        // Joins crawl on a loaded shared machine: allow ~150 ms a client per process, at least 2 minutes.
+        joinTimeoutMs: Math.max(120_000, Math.ceil(clients / loadProcesses) * 150),
         protocol: o.protocol ?? "sdk",
       },
       o.rooms,
@@ -172,7 +186,7 @@ export async function runPoint(ctx: PointContext, o: PointOptions): Promise<Poin
       const m1 = await timedScrape(servers);
       const p1 = servers.map((s) => procSample(s.pid));
       const rep = await load.report();
-      const partial = summarize(ctx, o, servers, playersPerRoom, load.joined, load.failed, { idleScrape, m0, m1, idle, p0, p1, rss, heap, rep, loadAvg1m, loadCores });
+      const partial = summarize(ctx, o, servers, playersPerRoom, load.joined, load.failed, { idleScrape, m0, m1, idle, p0, p1, rss, heap, rep, loadAvg1m, loadCores, joinMs: load.joinMs });
       return { ...partial, saturation: saturation(partial, o.entry === BASELINE) };
     } finally {
       await load.stop();
@@ -194,6 +208,7 @@ interface Window {
   rep: LoadReport;
   loadAvg1m: number;
   loadCores: string | null;
+  joinMs: number;
 }
 
 function summarize(ctx: PointContext, o: PointOptions, servers: ServerHandle[], playersPerRoom: number, joined: number, joinFailed: number, w: Window): Omit<PointResult, "saturation"> {
@@ -207,6 +222,7 @@ function summarize(ctx: PointContext, o: PointOptions, servers: ServerHandle[], 
   const perProcess = servers.map((s, i) => ({
     cores: s.cores,
     cpuSecondsPerSecond: round(cpuPerSecond(w.p0[i], w.p1[i]), 3),
+    runQueueWaitMsPerS: round(((w.p1[i].runQueueWaitS - w.p0[i].runQueueWaitS) / ((w.p1[i].at - w.p0[i].at) / 1000)) * 1000, 1),
     rooms: total(m1.each[i], "framesync_rooms{room=\"game_room\"}") || total(m1.each[i], "framesync_rooms"),
     clients: total(m1.each[i], "framesync_clients{room=\"game_room\"}") || total(m1.each[i], "framesync_clients"),
   }));
@@ -268,6 +284,7 @@ function summarize(ctx: PointContext, o: PointOptions, servers: ServerHandle[], 
     clientsClosedInWindow: rep.closedInWindow,
     inputToOwnActionMs: rep.latencyMs,
     loadGenCpuSecondsPerSecond: rep.loadGenCpuPerS,
+    joinSeconds: round(w.joinMs / 1000, 1),
     loadAvg1m: round(w.loadAvg1m),
   };
 }
@@ -279,6 +296,8 @@ export function capacityFigures(p: PointResult) {
     joined: p.joined,
     saturated: p.saturation.saturated,
     saturatedBecause: p.saturation.reasons,
+    contended: p.saturation.contended,
+    runQueueWaitMsPerS: p.saturation.runQueueWaitMsPerS,
     serverCpuSecondsPerSecond: p.serverCpuSecondsPerSecond,
     perProcess: p.perProcess,
     projectedClientsPerCore: p.projectedClientsPerCore,
@@ -309,6 +328,7 @@ export function capacityFigures(p: PointResult) {
     joinFailed: p.joinFailed,
     inputToOwnActionMs: p.inputToOwnActionMs,
     loadGenCpuSecondsPerSecond: p.loadGenCpuSecondsPerSecond,
+    joinSeconds: p.joinSeconds,
     loadAvg1m: p.loadAvg1m,
   };
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BENCH_JWT_SECRET } from "./wire.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The Node 22 binary the project pins (node_modules/.bin/node); falls back to the running one. */
@@ -86,9 +87,10 @@ export function freePort(): Promise<number> {
  * Environment of every bench server. All load comes from one loopback address, which
  * stands for many players' addresses: like a server behind a reverse proxy, the
  * per-IP cap on connections not yet in a room is turned off (config
- * MAX_PENDING_CONNECTIONS_PER_IP=0), or bursts of joins would be refused.
+ * MAX_PENDING_CONNECTIONS_PER_IP=0), or bursts of joins would be refused. JWT_SECRET is
+ * the bench's, so load generators sign their own tokens (lib/wire.ts signToken).
  */
-const BENCH_SERVER_ENV = { MAX_PENDING_CONNECTIONS_PER_IP: "0" };
+const BENCH_SERVER_ENV = { MAX_PENDING_CONNECTIONS_PER_IP: "0", JWT_SECRET: BENCH_JWT_SECRET };
 
 export interface ServerHandle {
   child: ChildProcess;
@@ -143,6 +145,17 @@ export interface ProcSample {
   /** read/write system calls so far (/proc/<pid>/io syscr, syscw; writev counts as one write). */
   readCalls: number;
   writeCalls: number;
+  /** Seconds the main thread spent runnable but waiting for a CPU (/proc/<pid>/schedstat). */
+  runQueueWaitS: number;
+}
+
+/** The main thread's run-queue wait: high when other processes hold its core (a shared machine). */
+function runQueueWaitS(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e9;
+  } catch {
+    return NaN;
+  }
 }
 
 function ioCounters(pid: number): { readCalls: number; writeCalls: number } {
@@ -163,7 +176,7 @@ export function procSample(pid: number): ProcSample {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   const rssPages = Number(fields[21]);
-  return { at: performance.now(), cpuS: (utime + stime) / CLOCK_TICKS_PER_S, rssBytes: rssPages * PAGE_BYTES, ...ioCounters(pid) };
+  return { at: performance.now(), cpuS: (utime + stime) / CLOCK_TICKS_PER_S, rssBytes: rssPages * PAGE_BYTES, ...ioCounters(pid), runQueueWaitS: runQueueWaitS(pid) };
 }
 
 export function cpuPerSecond(a: ProcSample, b: ProcSample): number {

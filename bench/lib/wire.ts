@@ -12,6 +12,7 @@
  * messages a benchmark needs (frameSync, reconnect:ok, its own playerAction).
  */
 import { decode, encode } from "@colyseus/schema";
+import jwt from "jsonwebtoken";
 import { pack, unpack } from "msgpackr";
 import WebSocket from "ws";
 
@@ -61,6 +62,17 @@ export async function reserveSeat(httpBase: string, method: string, target: stri
   const body = (await res.json()) as Record<string, unknown>;
   if (!res.ok || body.error) throw new JoinError(Number(body.code ?? res.status), String(body.error ?? res.statusText));
   return body as unknown as SeatReservation;
+}
+
+/**
+ * The secret bench servers are started with (JWT_SECRET), so load generators sign their
+ * players' tokens themselves, as a game's own auth service would: a join then costs the
+ * server the matchmake request and the socket, not also a token request.
+ */
+export const BENCH_JWT_SECRET = "framesync-bench-secret";
+
+export function signToken(userId: string, secret = BENCH_JWT_SECRET): string {
+  return jwt.sign({ userId }, secret, { algorithm: "HS256", expiresIn: 3600 });
 }
 
 export async function devToken(httpBase: string, userId: string): Promise<string> {
