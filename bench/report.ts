@@ -213,6 +213,15 @@ function targetsSection(d: Doc): string {
   return `### Standing targets\n\n${table(["target", ""], rows)}`;
 }
 
+/** How long the servers' main threads waited for their core across the run's load points. */
+function contention(d: Doc): string {
+  const points: Doc[] = [...(d.capacity?.points ?? []), ...(d.capacity?.maxClientsOneProcess?.steps ?? []), ...(d.baseline?.points ?? []), ...(d.cluster?.twoProcesses?.steps ?? [])];
+  const waits = points.map((p) => p.runQueueWaitMsPerS).filter((v): v is number => typeof v === "number");
+  if (waits.length === 0) return "";
+  const contended = points.filter((p) => p.contended).length;
+  return ` Other processes shared the cores: the servers' main threads waited ${n(Math.min(...waits), 0)}–${n(Math.max(...waits), 0)} ms per second for their core (run-queue wait, /proc/<pid>/schedstat); ${contended} of ${waits.length} load points were contended (≥ 50 ms/s).`;
+}
+
 function header(d: Doc, resultsPath: string): string {
   const pinning = d.conditions?.pinningNote ?? "not recorded (a run from before pinning)";
   const m = d.machine ?? {};
@@ -222,7 +231,7 @@ function header(d: Doc, resultsPath: string): string {
     `- Command: \`${d.command}\`${d.mode === "full" ? "" : ` (${d.mode} mode)`}; commit ${d.commit ? `\`${d.commit}\`` : "not recorded"}; started ${d.startedAt}, took ${n((d.durationS ?? 0) / 60, 1)} min.`,
     `- Machine: ${n(m.cores, 0)} cores (${m.cpuModel}), ${n(m.memoryGB, 1)} GB, ${m.platform}, Node ${m.node}.`,
     `- Pinning: ${pinning}`,
-    `- 1-minute load average: ${n(m.loadAvgAtStart?.[0])} at the start, ${n(d.loadAvgAtEnd?.[0])} at the end; each point's own is in its row.`,
+    `- 1-minute load average: ${n(m.loadAvgAtStart?.[0])} at the start, ${n(d.loadAvgAtEnd?.[0])} at the end; each point's own is in its row.${contention(d)}`,
     `- Saturation: ${d.conditions?.saturationRule ?? "not recorded"}`,
   ].join("\n");
 }
