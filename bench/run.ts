@@ -55,7 +55,7 @@ const plan = quick
       reconnectTrials: 40, clientsPerLoadProcess: 500,
     };
 /** Hard bound of the whole run; every child is killed when it passes. */
-const RUN_LIMIT_MS = quick ? 5 * 60_000 : 16 * 60_000;
+const RUN_LIMIT_MS = quick ? 7 * 60_000 : 20 * 60_000;
 /** The searches stop early rather than push the full run past ~12 minutes. */
 const SEARCH_BUDGET_END_MS = 8.5 * 60_000;
 const CLUSTER_BUDGET_END_MS = 11 * 60_000;

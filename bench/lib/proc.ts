@@ -106,7 +106,7 @@ export interface ServerHandle {
  * Starts a server entry (src/index.ts or the baseline) on a free loopback port and
  * waits until GET /health answers.
  */
-export async function startServer(entry: string, env: Record<string, string> = {}, cores: string | null = null, timeoutMs = 30_000): Promise<ServerHandle> {
+export async function startServer(entry: string, env: Record<string, string> = {}, cores: string | null = null, timeoutMs = 90_000): Promise<ServerHandle> {
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") is for investigating a run, not for the report.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
