@@ -66,6 +66,7 @@ function capacityRow(p: Doc): unknown[] {
     `${n(p.rssMeanMB, 0)} (${n(p.rssPerClientKB, 0)})`,
     n(p.heapPerClientKB, 0),
     `${n(p.downBytesPerClientPerS, 0)} (${n(p.downMessagesPerClientPerS, 0)})`,
+    n(p.upMessagesPerClientPerS, 1),
     n(p.serverWriteSyscallsPerS, 0),
     n(p.clientsBehind, 0),
     n(p.loadGenCpuSecondsPerSecond),
@@ -73,7 +74,7 @@ function capacityRow(p: Doc): unknown[] {
     n(p.conditions.loadAvg1m),
   ];
 }
-const CAPACITY_HEAD = ["clients", "saturated", "server CPU s/s", "clients per core", "tick p99 ms", "input→action p99 ms", "RSS MB (KB/client)", "heap KB/client", "down B/client/s (msgs)", "write syscalls/s", "clients behind", "load gen CPU s/s", "server waited for its core ms/s", "load avg"];
+const CAPACITY_HEAD = ["clients", "saturated", "server CPU s/s", "clients per core", "tick p99 ms", "input→action p99 ms", "RSS MB (KB/client)", "heap KB/client", "down B/client/s (msgs)", "inputs sent/client/s", "write syscalls/s", "clients behind", "load gen CPU s/s", "server waited for its core ms/s", "load avg"];
 
 function capacitySection(d: Doc): string {
   const c = d.capacity;

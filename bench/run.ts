@@ -347,6 +347,12 @@ async function singlePoint(spec: string) {
   process.stdout.write(`${JSON.stringify(capacityFigures(p), null, 2)}\n`);
 }
 
+/** The command as typed, with the environment that changes what it measures. */
+function commandLine(): string {
+  const env = ["BENCH_REDIS_URL", "TEST_REDIS_URL", "BENCH_PIN", "BENCH_SERVER_NODE_ARGS"].filter((k) => process.env[k]).map((k) => `${k}=${JSON.stringify(process.env[k]).replace(/^"(.*)"$/, "$1")}`);
+  return [...env, "npm run bench", ...(args.length ? ["--", ...args] : [])].join(" ");
+}
+
 function gitCommit(): string | null {
   try {
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
@@ -361,7 +367,7 @@ async function main() {
   if (args.includes("--point")) return singlePoint(args[args.indexOf("--point") + 1]);
   const doc: Record<string, unknown> = {
     bench: "framesync-server",
-    command: `npm run bench${quick ? " -- --quick" : ""}`,
+    command: commandLine(),
     mode: quick ? "quick" : "full",
     startedAt: new Date().toISOString(),
     commit: gitCommit(),

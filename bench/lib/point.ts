@@ -66,6 +66,8 @@ export interface PointResult {
   downBytesPerClientPerS: number | null;
   upBytesPerClientPerS: number | null;
   downMessagesPerClientPerS: number | null;
+  /** Inputs the load generators really sent, per client per second (the plan says o.sendHz). */
+  upMessagesPerClientPerS: number | null;
   serverSendsPerS: number;
   inputsAcceptedPerS: number;
   messagesRejectedPerS: number;
@@ -90,7 +92,7 @@ export interface Saturation {
 }
 
 export const SATURATION_RULE =
-  "saturated = frames behind (a client received < 90% of the window's patches, or a room simulated < 97% of the expected frames) or tick p99 >= 10 ms or server CPU >= 0.9 s/s (any one process) or a join failed or a client was closed, or (marked load-bound) the pinned load generators used >= 0.9 of their core. Separately, contended = a server's main thread waited >= 50 ms/s on the run queue (/proc/<pid>/schedstat) because other processes held its core. For the baseline the tick p99 is its interval error p99 (|actual - nominal| interval): its setInterval has no fixed schedule, so its lateness against start + n x interval grows even idle.";
+  "saturated = frames behind (a client received < 90% of the window's patches, or a room simulated < 97% of the expected frames) or tick p99 >= 10 ms or server CPU >= 0.9 s/s (any one process) or a join failed or a client was closed, or the load generators sent < 90% of the planned inputs (load not delivered), or (marked load-bound) the pinned load generators used >= 0.9 of their core. Separately, contended = a server's main thread waited >= 50 ms/s on the run queue (/proc/<pid>/schedstat) because other processes held its core. For the baseline the tick p99 is its interval error p99 (|actual - nominal| interval): its setInterval has no fixed schedule, so its lateness against start + n x interval grows even idle.";
 
 /** Run-queue wait of a server's main thread above which its figures are the machine's as much as its own. */
 export const CONTENDED_WAIT_MS_PER_S = 50;
@@ -98,6 +100,9 @@ export const CONTENDED_WAIT_MS_PER_S = 50;
 export function saturation(p: Omit<PointResult, "saturation">, baseline: boolean): Saturation {
   const reasons: string[] = [];
   if (p.clientsBehind > 0) reasons.push(`${p.clientsBehind} clients behind`);
+  // A starved load generator offers less than planned, which makes the server look cheap.
+  const planned = p.conditions.inputsPerClientPerS as number;
+  if (planned > 0 && (p.upMessagesPerClientPerS ?? 0) < 0.9 * planned) reasons.push(`load not delivered: ${p.upMessagesPerClientPerS} of ${planned} inputs/s per client sent`);
   if (p.frames.countedPerRoom < 0.97 * p.frames.expectedPerRoom) reasons.push(`frames behind (${p.frames.countedPerRoom} of ${p.frames.expectedPerRoom})`);
   const p99 = baseline ? p.intervalError?.p99Ms : p.tickLateness.p99Ms;
   if (p99 === null || p99 === undefined || p99 >= 10) reasons.push(`${baseline ? "interval error" : "tick"} p99 ${p99 ?? "?"} ms >= 10`);
@@ -275,6 +280,7 @@ function summarize(ctx: PointContext, o: PointOptions, servers: ServerHandle[], 
     downBytesPerClientPerS: perClient(rep.bytesDown),
     upBytesPerClientPerS: perClient(rep.bytesUp),
     downMessagesPerClientPerS: perClient(rep.messagesDown),
+    upMessagesPerClientPerS: perClient(rep.messagesUp),
     serverSendsPerS: Math.round(rep.messagesDown / rep.seconds),
     inputsAcceptedPerS: rate("framesync_inputs_accepted_total"),
     messagesRejectedPerS: rate("framesync_messages_rejected_total"),
@@ -318,6 +324,7 @@ export function capacityFigures(p: PointResult) {
     downBytesPerClientPerS: p.downBytesPerClientPerS,
     upBytesPerClientPerS: p.upBytesPerClientPerS,
     downMessagesPerClientPerS: p.downMessagesPerClientPerS,
+    upMessagesPerClientPerS: p.upMessagesPerClientPerS,
     serverSendsPerS: p.serverSendsPerS,
     inputsAcceptedPerS: p.inputsAcceptedPerS,
     messagesRejectedPerS: p.messagesRejectedPerS,
