@@ -25,7 +25,7 @@ function n(v: unknown, digits = 2): string {
   return new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(v);
 }
 const yes = (b: unknown) => (b === true ? "yes" : b === false ? "no" : "—");
-const met = (b: unknown) => (b === true ? "met" : b === false ? "missed" : "not measured");
+const met = (b: unknown) => (b === true ? "met" : b === false ? "missed" : "—");
 const row = (cells: unknown[]) => `| ${cells.map((c) => String(c).replace(/\|/g, "\\|")).join(" | ")} |`;
 const table = (head: string[], rows: unknown[][]) => [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
 
@@ -36,7 +36,7 @@ function maxBucket(l: Doc | undefined): string {
 }
 
 function figureValue(f: Doc): string {
-  if (f.value === null || f.value === undefined) return `not measured${f.note ? `: ${f.note}` : ""}`;
+  if (f.value === null || f.value === undefined) return `no value${f.note ? `: ${f.note}` : ""}`;
   const unit = f.unit === "ratio" ? "" : f.unit === "×" ? "×" : ` ${f.unit}`;
   const base = `${n(f.value)}${unit}`;
   const extras: string[] = [];
@@ -44,6 +44,7 @@ function figureValue(f: Doc): string {
   if (typeof f.atClients === "number") extras.push(`at ${n(f.atClients)} clients`);
   if (f.saturated === true) extras.push("saturated");
   if (f.contended === true) extras.push("contended: the server waited for its core");
+  if (f.unit === "clients/core" && f.met === null) extras.push("load not delivered: not a capacity");
   if (typeof f.twoProcessesLargestHeld === "number") extras.push(`${n(f.twoProcessesLargestHeld)} vs ${n(f.oneProcessLargestHeld)} clients held`);
   if (typeof f.heapTotalPerClientKB === "number") extras.push(`heap total ${n(f.heapTotalPerClientKB, 1)} KB, external ${n(f.externalPerClientKB, 1)} KB`);
   return extras.length ? `${base} (${extras.join("; ")})` : base;
@@ -51,7 +52,8 @@ function figureValue(f: Doc): string {
 
 function figuresSection(d: Doc): string {
   const f: Record<string, Doc> = d.figures ?? {};
-  const rows = Object.values(f).map((x) => [x.figure, figureValue(x), x.goal, met(x.met)]);
+  const verdict = (x: Doc) => (x.met === null && x.value !== null && x.value !== undefined ? "no verdict" : met(x.met));
+  const rows = Object.values(f).map((x) => [x.figure, figureValue(x), x.goal, verdict(x)]);
   return `### Issue 16's figures\n\n${table(["figure", "measured", "goal", ""], rows)}`;
 }
 

@@ -87,7 +87,7 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
       goal: "<= 55",
       met: atMost(num(loaded?.inputToOwnActionMs?.p99), 55),
       samples: loaded?.inputToOwnActionMs?.count ?? null,
-      ...(loaded ? { conditions: loaded.conditions } : { note: noPoint(plan.loadedClients) }),
+      ...(loaded ? { saturated: loaded.saturated, contended: loaded.contended, conditions: loaded.conditions } : { note: noPoint(plan.loadedClients) }),
       ...(loaded && loadedNote ? { note: loadedNote } : {}),
     },
     rssPerClientAtLoaded: {
@@ -121,7 +121,7 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
       oneProcessLargestHeld: cluster?.oneProcessLargestHeld ?? null,
       ...(cluster
         ? cluster.capacityRatio === null
-          ? { note: cluster.oneProcessLargestHeld ? "two processes held no measured client count" : "one process held no measured client count" }
+          ? { note: `${cluster.oneProcessLargestHeld ? `one process held ${cluster.oneProcessLargestHeld}` : `one process held no measured count (${search?.smallestFailed ?? "?"} failed)`}; two processes held no measured count (${cluster.twoProcesses?.smallestFailed ?? "?"} failed)` }
           : { note: "the load generators were unpinned and shared both cores with the two servers" }
         : { note: "cluster section not run" }),
     },
