@@ -14,7 +14,8 @@
  * to receiving the own `playerAction` of the frame it was merged into is exact.
  */
 import { percentile, summarize } from "./lib/stats.ts";
-import { LeanClient, devToken, reserveSeat } from "./lib/wire.ts";
+import { JsonClient } from "./lib/jsonClient.ts";
+import { LeanClient, reserveSeat, signToken, type BenchClient } from "./lib/wire.ts";
 
 export interface LoadConfig {
   http: string;
@@ -31,6 +32,8 @@ export interface LoadConfig {
   joinConcurrency: number;
   /** Upper bound of the whole join phase. */
   joinTimeoutMs: number;
+  /** "sdk": the Colyseus wire protocol (LeanClient); "json": the JSON protocol on /json (JsonClient). */
+  protocol?: "sdk" | "json";
 }
 
 const cfg = JSON.parse(process.env.BENCH_LOAD ?? "{}") as LoadConfig;
@@ -44,7 +47,7 @@ const MAX_PENDING_MS = 2000;
 const MAX_PENDING = 64;
 
 interface Bot {
-  client: LeanClient;
+  client: BenchClient;
   seq: number;
   timer?: NodeJS.Timeout;
   pending?: Array<{ code: number; at: number }>;
@@ -71,7 +74,7 @@ function sums() {
   return s;
 }
 
-function makeBot(client: LeanClient, measure: boolean): Bot {
+function makeBot(client: BenchClient, measure: boolean): Bot {
   const bot: Bot = { client, seq: 0, patchesAtMark: 0, pending: measure ? [] : undefined };
   if (measure) {
     client.onData = (type, payload) => {
@@ -115,13 +118,25 @@ function startSending(bot: Bot): void {
   }, Math.random() * period);
 }
 
+async function joinJson(p: number, token: string, roomId: string): Promise<BenchClient> {
+  const client = new JsonClient(cfg.ws, new Set(["playerAction"]));
+  await (p === 0 ? client.join("create", "game_room", { token, fps: cfg.fps }) : client.join("joinById", roomId, { token }));
+  return client;
+}
+
 async function joinRoom(r: number): Promise<void> {
-  const members: LeanClient[] = [];
+  const members: BenchClient[] = [];
   try {
     let roomId = "";
     for (let p = 0; p < cfg.playersPerRoom; p++) {
       const userId = `${cfg.prefix}-r${r}-p${p}`;
-      const token = await devToken(cfg.http, userId);
+      const token = signToken(userId);
+      if (cfg.protocol === "json") {
+        const client = await joinJson(p, token, roomId);
+        roomId = client.reservation.roomId;
+        members.push(client);
+        continue;
+      }
       const reservation = p === 0
         ? await reserveSeat(cfg.http, "create", "game_room", { token, fps: cfg.fps })
         : await reserveSeat(cfg.http, "joinById", roomId, { token });

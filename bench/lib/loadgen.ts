@@ -45,6 +45,9 @@ function request<T>(child: ChildProcess, msg: unknown, answer: string, timeoutMs
   });
 }
 
+/** A room's join in flight when the deadline passes may take up to its players' HTTP + socket timeouts. */
+const JOIN_GRACE_MS = 75_000;
+
 export interface Load {
   joined: number;
   failed: number;
@@ -58,17 +61,25 @@ export interface Load {
  * Starts `processes` load generators sharing `rooms` between them and resolves once
  * every client joined (or failed). Each process gets whole rooms.
  */
-export async function startLoad(base: Omit<LoadConfig, "rooms" | "prefix">, rooms: number, processes: number, tag: string): Promise<Load> {
+export interface LoadPlacement {
+  /** Servers the load processes matchmake through, round-robin per process (default: base's). */
+  targets?: Array<{ http: string; ws: string }>;
+  /** taskset core list of every load process, or null (unpinned). */
+  cores?: string | null;
+}
+
+export async function startLoad(base: Omit<LoadConfig, "rooms" | "prefix">, rooms: number, processes: number, tag: string, placement: LoadPlacement = {}): Promise<Load> {
   const n = Math.max(1, Math.min(processes, rooms));
   const children: ChildProcess[] = [];
   for (let i = 0; i < n; i++) {
     const share = Math.floor(rooms / n) + (i < rooms % n ? 1 : 0);
-    const cfg: LoadConfig = { ...base, rooms: share, prefix: `${tag}-g${i}` };
-    children.push(spawnTracked("bench/load.ts", [], { BENCH_LOAD: JSON.stringify(cfg) }, true));
+    const target = placement.targets?.[i % placement.targets.length];
+    const cfg: LoadConfig = { ...base, ...(target ?? {}), rooms: share, prefix: `${tag}-g${i}` };
+    children.push(spawnTracked("bench/load.ts", [], { BENCH_LOAD: JSON.stringify(cfg) }, true, [], placement.cores ?? null));
   }
   try {
     const ready = await Promise.all(
-      children.map((c) => request<{ joined: number; failed: number; joinMs: number }>(c, null, "ready", base.joinTimeoutMs + 30_000)),
+      children.map((c) => request<{ joined: number; failed: number; joinMs: number }>(c, null, "ready", base.joinTimeoutMs + JOIN_GRACE_MS)),
     );
     return {
       joined: ready.reduce((s, r) => s + r.joined, 0),

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BENCH_JWT_SECRET } from "./wire.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The Node 22 binary the project pins (node_modules/.bin/node); falls back to the running one. */
@@ -14,8 +15,13 @@ export const NODE = process.execPath;
 
 const children = new Set<ChildProcess>();
 
-export function spawnTracked(script: string, args: string[], env: Record<string, string>, ipc = false, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(NODE, [...nodeArgs, "--import", "tsx", path.join(ROOT, script), ...args], {
+/**
+ * Starts `node --import tsx <script>`; with `cores`, under `taskset -c <cores>`, which
+ * execs node in place, so the child's pid is node's (for /proc sampling).
+ */
+export function spawnTracked(script: string, args: string[], env: Record<string, string>, ipc = false, nodeArgs: string[] = [], cores: string | null = null): ChildProcess {
+  const argv = [...nodeArgs, "--import", "tsx", path.join(ROOT, script), ...args];
+  const child = spawn(cores === null ? NODE : "taskset", cores === null ? argv : ["-c", cores, NODE, ...argv], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
@@ -81,9 +87,10 @@ export function freePort(): Promise<number> {
  * Environment of every bench server. All load comes from one loopback address, which
  * stands for many players' addresses: like a server behind a reverse proxy, the
  * per-IP cap on connections not yet in a room is turned off (config
- * MAX_PENDING_CONNECTIONS_PER_IP=0), or bursts of joins would be refused.
+ * MAX_PENDING_CONNECTIONS_PER_IP=0), or bursts of joins would be refused. JWT_SECRET is
+ * the bench's, so load generators sign their own tokens (lib/wire.ts signToken).
  */
-const BENCH_SERVER_ENV = { MAX_PENDING_CONNECTIONS_PER_IP: "0" };
+const BENCH_SERVER_ENV = { MAX_PENDING_CONNECTIONS_PER_IP: "0", JWT_SECRET: BENCH_JWT_SECRET };
 
 export interface ServerHandle {
   child: ChildProcess;
@@ -91,17 +98,22 @@ export interface ServerHandle {
   http: string;
   ws: string;
   pid: number;
+  /** The taskset core list it runs on, or null (unpinned). */
+  cores: string | null;
 }
 
 /**
  * Starts a server entry (src/index.ts or the baseline) on a free loopback port and
  * waits until GET /health answers.
  */
-export async function startServer(entry: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ServerHandle> {
+export async function startServer(entry: string, env: Record<string, string> = {}, cores: string | null = null, timeoutMs = 90_000): Promise<ServerHandle> {
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") is for investigating a run, not for the report.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawnTracked("bench/lib/orphanGuard.ts", [entry], { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", ...BENCH_SERVER_ENV, ...env }, false, nodeArgs);
+  const childEnv: Record<string, string> = { PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", ...BENCH_SERVER_ENV, ...env };
+  // A cluster member must tell clients its own address; the port is only known here.
+  if (childEnv.PUBLIC_ADDRESS === "self") childEnv.PUBLIC_ADDRESS = `127.0.0.1:${port}`;
+  const child = spawnTracked("bench/lib/orphanGuard.ts", [entry], childEnv, false, nodeArgs, cores);
   const http = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -118,7 +130,7 @@ export async function startServer(entry: string, env: Record<string, string> = {
     }
     await sleep(100);
   }
-  return { child, port, http, ws: `ws://127.0.0.1:${port}`, pid: child.pid! };
+  return { child, port, http, ws: `ws://127.0.0.1:${port}`, pid: child.pid!, cores };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -133,6 +145,17 @@ export interface ProcSample {
   /** read/write system calls so far (/proc/<pid>/io syscr, syscw; writev counts as one write). */
   readCalls: number;
   writeCalls: number;
+  /** Seconds the main thread spent runnable but waiting for a CPU (/proc/<pid>/schedstat). */
+  runQueueWaitS: number;
+}
+
+/** The main thread's run-queue wait: high when other processes hold its core (a shared machine). */
+function runQueueWaitS(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e9;
+  } catch {
+    return NaN;
+  }
 }
 
 function ioCounters(pid: number): { readCalls: number; writeCalls: number } {
@@ -153,7 +176,7 @@ export function procSample(pid: number): ProcSample {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   const rssPages = Number(fields[21]);
-  return { at: performance.now(), cpuS: (utime + stime) / CLOCK_TICKS_PER_S, rssBytes: rssPages * PAGE_BYTES, ...ioCounters(pid) };
+  return { at: performance.now(), cpuS: (utime + stime) / CLOCK_TICKS_PER_S, rssBytes: rssPages * PAGE_BYTES, ...ioCounters(pid), runQueueWaitS: runQueueWaitS(pid) };
 }
 
 export function cpuPerSecond(a: ProcSample, b: ProcSample): number {

@@ -12,6 +12,7 @@
  * messages a benchmark needs (frameSync, reconnect:ok, its own playerAction).
  */
 import { decode, encode } from "@colyseus/schema";
+import jwt from "jsonwebtoken";
 import { pack, unpack } from "msgpackr";
 import WebSocket from "ws";
 
@@ -40,6 +41,8 @@ export interface SeatReservation {
   processId: string;
   sessionId: string;
   reconnectionToken?: string;
+  /** Set by a server with PUBLIC_ADDRESS (a cluster member): the host:port holding the room. */
+  publicAddress?: string;
 }
 
 export class JoinError extends Error {
@@ -59,6 +62,17 @@ export async function reserveSeat(httpBase: string, method: string, target: stri
   const body = (await res.json()) as Record<string, unknown>;
   if (!res.ok || body.error) throw new JoinError(Number(body.code ?? res.status), String(body.error ?? res.statusText));
   return body as unknown as SeatReservation;
+}
+
+/**
+ * The secret bench servers are started with (JWT_SECRET), so load generators sign their
+ * players' tokens themselves, as a game's own auth service would: a join then costs the
+ * server the matchmake request and the socket, not also a token request.
+ */
+export const BENCH_JWT_SECRET = "framesync-bench-secret";
+
+export function signToken(userId: string, secret = BENCH_JWT_SECRET): string {
+  return jwt.sign({ userId }, secret, { algorithm: "HS256", expiresIn: 3600 });
 }
 
 export async function devToken(httpBase: string, userId: string): Promise<string> {
@@ -84,11 +98,23 @@ export interface Counters {
 
 export type DataHandler = (type: string, payload: unknown) => void;
 
+/** What a load generator needs of a client, whichever protocol it speaks. */
+export interface BenchClient {
+  readonly counters: Counters;
+  readonly reservation: { roomId: string; sessionId: string };
+  closedCode: number | undefined;
+  onData: DataHandler;
+  onClose: (code: number) => void;
+  send(type: string, payload?: unknown): void;
+  leave(): void;
+  drop(): void;
+}
+
 /**
  * One connection. `onData` receives decoded ROOM_DATA messages whose type is in
  * `decodeTypes` (every other message is only counted, to keep the generator lean).
  */
-export class LeanClient {
+export class LeanClient implements BenchClient {
   readonly counters: Counters = { bytesDown: 0, bytesUp: 0, messagesDown: 0, messagesUp: 0, patches: 0 };
   ws!: WebSocket;
   reservation!: SeatReservation;
@@ -105,7 +131,8 @@ export class LeanClient {
   /** Opens the socket for a reservation; resolves once JOIN_ROOM was acknowledged. */
   connect(reservation: SeatReservation, timeoutMs = 15_000): Promise<void> {
     this.reservation = reservation;
-    const url = `${this.wsBase}/${reservation.processId}/${reservation.roomId}?sessionId=${encodeURIComponent(reservation.sessionId)}`;
+    const base = reservation.publicAddress ? `ws://${reservation.publicAddress}` : this.wsBase;
+    const url = `${base}/${reservation.processId}/${reservation.roomId}?sessionId=${encodeURIComponent(reservation.sessionId)}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`join of ${reservation.roomId} timed out`));

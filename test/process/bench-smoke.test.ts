@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --quick` runs end to end — real server processes, separate load
- * generators, the baseline server, Redis for the reconnect section — and prints one
+ * generators, the baseline server, Redis for the reconnect and two-process sections
+ * (BENCH_REDIS_URL, else TEST_REDIS_URL, else 127.0.0.1:6379/14) — and prints one
  * well-formed JSON document with every section. No timing is asserted here: the
  * figures of a seconds-long run on a shared machine mean nothing; `npm run bench`
  * is where they are measured.
@@ -12,7 +13,9 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const RUN_TIMEOUT_MS = 200_000;
+// About 75 s on an idle machine; 3.5 minutes seen on a shared one at load average 20. The
+// bench's own quick limit is 7 minutes.
+const RUN_TIMEOUT_MS = 420_000;
 
 function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -65,16 +68,10 @@ test("the quick bench prints one JSON document with every section and its condit
   assert.ok(isNumber(doc.latency.p50) && isNumber(doc.latency.p99) && isNumber(doc.latency.max));
 
   assert.ok(doc.capacity.points.length >= 2);
-  for (const p of doc.capacity.points) {
-    assertConditions(p.conditions, "capacity");
-    assert.equal(p.joined, p.conditions.clients, "every client joined");
-    for (const key of ["serverCpuSecondsPerSecond", "rssMB", "downBytesPerClientPerS", "upBytesPerClientPerS", "projectedClientsPerCore"]) {
-      assert.ok(isNumber(p[key]), `capacity.${key}`);
-    }
-    assert.ok(isNumber(p.tickLatenessP99Ms));
-  }
+  for (const p of doc.capacity.points) assertCapacityPoint(p, "capacity");
   assert.ok("largestHeld" in doc.capacity.maxClientsOneProcess);
   assert.equal(typeof doc.capacity.maxClientsOneProcess.criterion, "string");
+  for (const p of doc.capacity.maxClientsOneProcess.steps) assertCapacityPoint(p, "capacity search");
 
   assertConditions(doc.reconnect.conditions, "reconnect");
   for (const path of [doc.reconnect.sdkPathMs, doc.reconnect.reconnectKeyPathMs]) {
@@ -86,5 +83,63 @@ test("the quick bench prints one JSON document with every section and its condit
   for (const key of ["cpuPerClient", "downBytesPerClient", "upBytesPerClient", "tickLatenessP99", "driftFramesAbs"]) {
     assert.ok(key in doc.baseline.oursDividedByBaseline, `baseline ratio ${key}`);
   }
+  assert.ok(doc.baseline.points.length >= 2, "baseline at several client counts");
+  for (const p of doc.baseline.points) assertCapacityPoint(p, "baseline");
+  for (const pair of doc.baseline.pairs) {
+    assert.ok(isNumber(pair.clients));
+    assert.equal(typeof pair.baselineSaturated, "boolean");
+    assert.equal(typeof pair.bothUnsaturated, "boolean");
+  }
+
+  // Pinning is decided and said, whichever way it went on this machine.
+  const pin = doc.conditions.pinning;
+  assert.equal(typeof pin.pinned, "boolean");
+  assert.equal(typeof doc.conditions.pinningNote, "string");
+  assert.equal(typeof doc.conditions.saturationRule, "string");
+  if (pin.pinned) assert.ok(pin.serverCores !== pin.loadCores, "servers and load on different cores");
+  else assert.equal(typeof pin.reason, "string");
+  assert.ok(isNumber(doc.conditions.loadAvg1mAtStart));
+
+  // Two processes on Redis: every step names both processes' share.
+  assert.ok(Array.isArray(doc.cluster.twoProcesses.steps));
+  for (const p of doc.cluster.twoProcesses.steps) {
+    assertCapacityPoint(p, "cluster");
+    assert.equal(p.perProcess.length, 2, "two server processes");
+  }
+  assert.ok("capacityRatio" in doc.cluster);
+
+  // JSON clients: measured, or null with the reason.
+  assert.equal(typeof doc.json.measured, "boolean");
+  if (doc.json.measured) assertCapacityPoint(doc.json.json, "json");
+  else assert.equal(typeof doc.json.reason, "string");
+
+  // Issue 16's table: every figure a number or null with a reason.
+  for (const key of ["capacityOneProcess", "clientsPerCoreAt500", "cpuPerClientVsBaselineUnsaturated", "tickP99AtLoaded", "inputToOwnActionP99AtLoaded", "rssPerClientAtLoaded", "heapPerClientAtLoaded", "clusterCapacityRatio", "jsonCpuPerClientVsSdk"]) {
+    const f = doc.figures[key];
+    assert.ok(f, `figure ${key}`);
+    assert.equal(typeof f.figure, "string");
+    assert.equal(typeof f.goal, "string");
+    if (f.value === null) assert.equal(typeof f.note, "string", `${key} is null and says why`);
+    else assert.ok(isNumber(f.value), `${key} is a number`);
+  }
   assert.equal(typeof doc.targets, "object");
+
+  // Progress: every phase line on stderr, stdout only the document.
+  const phases = [...stderr.matchAll(/phase (\d+)\/(\d+) .* \(ETA \d\d:\d\d\)/g)];
+  assert.ok(phases.length >= 8, `phase lines on stderr:\n${stderr.slice(-2000)}`);
+  assert.ok(phases.every((m) => Number(m[1]) <= Number(m[2])));
 });
+
+function assertCapacityPoint(p: any, where: string) {
+  assertConditions(p.conditions, where);
+  assert.equal(p.joined, p.conditions.clients, `${where}: every client joined`);
+  for (const key of ["serverCpuSecondsPerSecond", "rssMB", "heapUsedMB", "downBytesPerClientPerS", "upBytesPerClientPerS", "projectedClientsPerCore"]) {
+    assert.ok(isNumber(p[key]), `${where}.${key}`);
+  }
+  assert.ok(isNumber(p.tickLatenessP99Ms), `${where}.tickLatenessP99Ms`);
+  assert.equal(typeof p.saturated, "boolean", `${where}.saturated`);
+  assert.ok(Array.isArray(p.saturatedBecause));
+  assert.equal(p.saturated, p.saturatedBecause.length > 0, `${where}: saturated iff it says why`);
+  assert.ok(Array.isArray(p.conditions.serverCores) && p.conditions.serverCores.length === p.perProcess.length);
+  assert.equal(typeof p.conditions.loadCores, "string");
+}
