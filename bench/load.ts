@@ -15,7 +15,7 @@
  */
 import { percentile, summarize } from "./lib/stats.ts";
 import { JsonClient } from "./lib/jsonClient.ts";
-import { LeanClient, reserveSeat, signToken, type BenchClient } from "./lib/wire.ts";
+import { LeanClient, devToken, reserveSeat, signToken, type BenchClient } from "./lib/wire.ts";
 
 export interface LoadConfig {
   http: string;
@@ -32,6 +32,12 @@ export interface LoadConfig {
   joinConcurrency: number;
   /** Upper bound of the whole join phase. */
   joinTimeoutMs: number;
+  /**
+   * The server's JWT_SECRET, when the caller started it with one it knows (lib/wire.ts
+   * BENCH_JWT_SECRET): players' tokens are then signed here; without it each is fetched from
+   * the server's dev-token route.
+   */
+  jwtSecret?: string;
   /** "sdk": the Colyseus wire protocol (LeanClient); "json": the JSON protocol on /json (JsonClient). */
   protocol?: "sdk" | "json";
 }
@@ -130,7 +136,7 @@ async function joinRoom(r: number): Promise<void> {
     let roomId = "";
     for (let p = 0; p < cfg.playersPerRoom; p++) {
       const userId = `${cfg.prefix}-r${r}-p${p}`;
-      const token = signToken(userId);
+      const token = cfg.jwtSecret ? signToken(userId, cfg.jwtSecret) : await devToken(cfg.http, userId);
       if (cfg.protocol === "json") {
         const client = await joinJson(p, token, roomId);
         roomId = client.reservation.roomId;

@@ -9,6 +9,7 @@ import { startLoad, type LoadReport } from "./loadgen.ts";
 import { serverCoreFor, type Pinning } from "./pinning.ts";
 import { cpuPerSecond, procSample, sleep, startServer, stopChild, type ProcSample, type ServerHandle } from "./proc.ts";
 import { histogramWindow, latenessFigures, scrape, total, type Scrape } from "./stats.ts";
+import { BENCH_JWT_SECRET } from "./wire.ts";
 
 export const OURS = "src/index.ts";
 export const BASELINE = "bench/baseline/server.ts";
@@ -164,6 +165,7 @@ export async function runPoint(ctx: PointContext, o: PointOptions): Promise<Poin
         // Joins crawl on a loaded shared machine: allow ~150 ms a client per process, at least 2 minutes.
         joinTimeoutMs: Math.max(120_000, Math.ceil(clients / loadProcesses) * 150),
         protocol: o.protocol ?? "sdk",
+        jwtSecret: BENCH_JWT_SECRET,
       },
       o.rooms,
       loadProcesses,
