@@ -79,7 +79,9 @@ describe("production build (dist/ on plain node, production dependencies only)",
 
     // A token from the image's own minting script (`docker compose exec game1 node dist/token.js alice`).
     const token = execFileSync(NODE, ["dist/token.js", "alice"], { cwd: app, env: { ...process.env, NODE_ENV: "production", JWT_SECRET }, encoding: "utf8" }).trim();
-    const room = await new Client(`ws://127.0.0.1:${port}`).joinOrCreate("game_room", { token });
+    const room = await new Client(`ws://127.0.0.1:${port}`).joinOrCreate("game_room", { token }).catch((err: Error) => {
+      throw new Error(`joinOrCreate on dist: ${err.name} ${err.message} (code ${(err as { code?: number }).code})\n${server!.output()}`);
+    });
     room.onMessage("serverShutdown", () => {});
     const sync = await nextMessage<{ targetFPS: number }>(room, "frameSync");
     assert.equal(sync.targetFPS, 20);
