@@ -32,6 +32,10 @@ const EnvSchema = z.object({
   DEV_TOKEN_TTL_S: int(60, 7 * 24 * 3600).default(24 * 3600),
   /** Per-IP cap on connections not yet in a room (limits.ts MAX_PENDING_CONNECTIONS_PER_IP); 0 turns it off. */
   MAX_PENDING_CONNECTIONS_PER_IP: int(0, 1_000_000).default(MAX_PENDING_CONNECTIONS_PER_IP),
+  /** Set: `/metrics` only on this (internal) port, 404 on PORT (contract §1). */
+  METRICS_PORT: int(1, 65535).optional(),
+  /** Enables `/monitor` in production behind HTTP Basic (contract §5). */
+  MONITOR_PASSWORD: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -49,6 +53,8 @@ export interface Config {
   shutdownDrainMs: number;
   devTokenTtlS: number;
   maxPendingConnectionsPerIp: number;
+  metricsPort: number | undefined;
+  monitorPassword: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -73,6 +79,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (isProduction && e.LOCKSTEP_HISTORY_S < LOCKSTEP_HISTORY_SECONDS) {
     throw new ConfigError(`LOCKSTEP_HISTORY_S must be at least ${LOCKSTEP_HISTORY_SECONDS} when NODE_ENV=production (contract §7)`);
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (both ${e.PORT}); unset METRICS_PORT to serve /metrics on PORT`);
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -88,6 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     devTokenTtlS: e.DEV_TOKEN_TTL_S,
     maxPendingConnectionsPerIp: e.MAX_PENDING_CONNECTIONS_PER_IP,
+    metricsPort: e.METRICS_PORT,
+    monitorPassword: e.MONITOR_PASSWORD,
   });
 }
 

@@ -2,6 +2,7 @@
  * HTTP routes (contract §5): health, metrics, the dev-only token endpoint and the
  * static demo page with the SDK bundle served from our own origin (no CDN).
  */
+import type { ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,7 +53,11 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
   });
 
   app.get("/metrics", async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
+    if (cfg.metricsPort !== undefined) {
+      res.status(HttpStatus.NOT_FOUND).json({ error: "/metrics is served on METRICS_PORT only" });
+      return;
+    }
+    await metricsHandler(res);
   });
 
   if (!cfg.isProduction) {
@@ -104,4 +109,11 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
   app.use((err: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(err.status && err.status >= HttpStatus.BAD_REQUEST && err.status < HttpStatus.SERVER_ERROR ? err.status : HttpStatus.SERVER_ERROR).json({ error: err.message });
   });
+}
+
+/** The Prometheus text, on PORT or on METRICS_PORT's own server. */
+export async function metricsHandler(res: ServerResponse): Promise<void> {
+  const body = await registry.metrics();
+  res.setHeader("content-type", registry.contentType);
+  res.end(body);
 }

@@ -1,12 +1,14 @@
 /**
  * Starts the server: reads config, listens, handles SIGTERM/SIGINT. Nothing else.
  */
+import "./preflight.ts"; // first: refuses a Node.js older than 22 before anything else runs
 import { ConfigError, initConfig, loadConfig, loadDotEnv } from "./config.ts";
 import { createGameServer } from "./app.config.ts";
 import { shutdownGracefully } from "./shutdown.ts";
 import { logger, setLogLevel } from "./utils/logger.ts";
 import { metrics } from "./utils/metrics.ts";
 import { isRedisConnectionError } from "./utils/redis.ts";
+import { listenOrExit, requireRedis, startMetricsServer } from "./startup.ts";
 
 let cfg;
 let dotEnv: string[] | undefined;
@@ -36,8 +38,10 @@ process.on("unhandledRejection", (reason) => {
   }
 });
 
+if (cfg.redisUrl) await requireRedis(cfg.redisUrl);
 const server = createGameServer(cfg);
-await server.listen(cfg.port, cfg.host);
+await startMetricsServer(cfg);
+await listenOrExit(server, cfg);
 logger.info({ port: cfg.port, host: cfg.host, redis: Boolean(cfg.redisUrl), env: cfg.nodeEnv }, "framesync-server listening");
 {
   // The line a person reads to know what to open; a wildcard listen address is reachable as localhost.
