@@ -17,6 +17,7 @@ import { REPLAY_LIST_DEFAULT, REPLAY_LIST_MAX } from "./utils/limits.ts";
 import { registry } from "./utils/metrics.ts";
 import { isShuttingDown } from "./shutdown.ts";
 import { browserAsset, browserBuilds } from "./browserAssets.ts";
+import { mountRoomRoutes } from "./roomRoutes.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PUBLIC_DIR = path.join(here, "public");
@@ -91,6 +92,8 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
     }
     res.type("application/json").send(json);
   });
+
+  mountRoomRoutes(app, cfg);
 
   app.get("/vendor/colyseus.js", (_req, res) => res.sendFile(SDK_BUNDLE));
   app.get("/game/:file", async (req, res, next) => {
