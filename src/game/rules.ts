@@ -67,13 +67,25 @@ export function applyPlayerInput(player: SimPlayer, inputs: Record<string, unkno
   return actions;
 }
 
-/** Where a player of seat `seatIndex` starts: a grid across the arena, deterministic. */
+/** Spawn grid: 4 × 4 cells far enough apart that two players' name labels never overlap. */
+const SPAWN = { x0: 100, y0: 100, columns: 4, rows: 4, dx: 190, dy: 100 } as const;
+/** Seats past the first 16 fill the gaps between the cells, in this order. */
+const SPAWN_LAYER_OFFSETS = [
+  [0, 0],
+  [95, 50],
+  [0, 50],
+  [95, 0],
+] as const;
+
+/** Where a player of seat `seatIndex` starts (seat 0 at 100,100): deterministic, replays rely on it. */
 export function spawnPoint(seatIndex: number): { x: number; y: number } {
   const i = Math.max(0, seatIndex);
-  const columns = 8;
+  const perLayer = SPAWN.columns * SPAWN.rows;
+  const cell = i % perLayer;
+  const [ox, oy] = SPAWN_LAYER_OFFSETS[Math.floor(i / perLayer) % SPAWN_LAYER_OFFSETS.length]!;
   return {
-    x: clamp(100 + (i % columns) * 85, ARENA.minX, ARENA.maxX),
-    y: clamp(100 + Math.floor(i / columns) * 60, ARENA.minY, ARENA.maxY),
+    x: clamp(SPAWN.x0 + (cell % SPAWN.columns) * SPAWN.dx + ox, ARENA.minX, ARENA.maxX),
+    y: clamp(SPAWN.y0 + Math.floor(cell / SPAWN.columns) * SPAWN.dy + oy, ARENA.minY, ARENA.maxY),
   };
 }
 

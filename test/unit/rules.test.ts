@@ -96,7 +96,19 @@ describe("the example game rules", () => {
     for (const { x, y } of points) {
       assert.ok(x >= ARENA.minX && x <= ARENA.maxX && y >= ARENA.minY && y <= ARENA.maxY);
     }
-    assert.equal(new Set(points.slice(0, 48).map((p) => `${p.x},${p.y}`)).size, 48);
+    assert.equal(new Set(points.slice(0, 64).map((p) => `${p.x},${p.y}`)).size, 64);
+  });
+
+  test("the first 16 spawn points are far enough apart for two name labels side by side", () => {
+    const points = Array.from({ length: 16 }, (_, i) => spawnPoint(i));
+    assert.deepEqual(spawnPoint(0), { x: 100, y: 100 });
+    for (const a of points) {
+      for (const b of points) {
+        if (a === b) continue;
+        // Same row: a label of ~180 px fits between; other rows: a label's height and more.
+        assert.ok(Math.abs(a.x - b.x) >= 190 || Math.abs(a.y - b.y) >= 100, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      }
+    }
   });
 
   test("simulate re-runs frames deterministically and ignores unknown sessions", () => {

@@ -9,8 +9,12 @@ import { InputController } from "./input.js";
 import { ChatLog, EventLog } from "./log.js";
 import { drawArena, seatColour } from "./render.js";
 import { ReplayView } from "./replay-view.js";
+import { queueForMatch } from "./matchmaking.js";
+import { Notice, describeError } from "./notice.js";
+import { RoomList } from "./rooms.js";
 import { GameSession } from "./session.js";
 import { clearSeat, loadForm, loadSeat, saveForm, saveSeat } from "./storage.js";
+import { claimsOf, describeExpiry } from "./token.js";
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -31,7 +35,9 @@ const el = {
   tabPlay: $("tab-play"), tabReplays: $("tab-replays"), playSide: $("play-side"), replaysSide: $("replays-side"),
   replayList: $("replay-list"), replaysInfo: $("replays-info"), btnReplaysRefresh: $("btn-replays-refresh"),
   eventLog: $("event-log"), chatLog: $("chat-log"), chatForm: $("chat-form"), chatInput: $("chat-input"), btnChat: $("btn-chat"),
+  roomList: $("room-list"), roomsInfo: $("rooms-info"),
 };
+const notice = new Notice($("notice"), $("notice-text"), $("btn-notice-close"));
 
 const log = new EventLog(el.eventLog);
 const chat = new ChatLog(el.chatLog);
@@ -41,7 +47,10 @@ input.attach(el.playControls);
 const session = new GameSession({
   rules,
   input,
-  onEvent: (type, payload, level) => log.add(type, payload, level),
+  onEvent: (type, payload, level) => {
+    log.add(type, payload, level);
+    if (type === "error" && level === "error") notice.show("error", describeError(payload));
+  },
   onChat: ({ sessionId, message, self }) => chat.add({ who: self ? "you" : nameOf(sessionId), message, self }),
   onChange: () => refreshPanels(),
   onSeat: (record) => {
@@ -70,16 +79,6 @@ function httpBase() {
   }
 }
 
-/** The claims of a JWT, decoded for display only (the server verifies it). */
-function claimsOf(token) {
-  try {
-    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
-  } catch {
-    return null;
-  }
-}
-
 function effectiveUserId() {
   const demo = el.demoUser.value.trim();
   if (demo) return demo;
@@ -92,9 +91,8 @@ function showTokenInfo() {
   if (!el.token.value.trim()) el.tokenInfo.textContent = "";
   else if (!claims) el.tokenInfo.textContent = "This does not look like a JWT.";
   else {
-    const exp = claims.exp ? new Date(claims.exp * 1000).toLocaleTimeString([], { hour12: false }) : "never (refused)";
     const demo = el.demoUser.value.trim();
-    el.tokenInfo.textContent = `Token for “${claims.userId ?? claims.sub ?? "?"}”, expires ${exp}.${demo ? ` Playing as “${demo}” (demoUserId).` : ""}`;
+    el.tokenInfo.textContent = `Token for “${claims.userId ?? claims.sub ?? "?"}”, expires ${describeExpiry(claims.exp)}.${demo ? ` Playing as “${demo}” (demoUserId).` : ""}`;
   }
 }
 
@@ -167,14 +165,20 @@ function restoreForm() {
 
 // --- actions ---
 
-/** Runs a button's action, showing failures in the log rather than as uncaught errors. */
+/** Shows a failure where the eye is (the notice bar) and in the log. */
+function reportError(err) {
+  log.add("error", { code: err.code, message: err.message }, "error");
+  notice.show("error", describeError(err));
+}
+
+/** Runs a button's action, showing failures in the notice bar and the log rather than as uncaught errors. */
 function action(button, fn) {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
       await fn();
     } catch (err) {
-      log.add("error", { code: err.code, message: err.message }, "error");
+      reportError(err);
     } finally {
       button.disabled = false; // refreshPanels decides for the buttons that depend on the connection
       refreshPanels();
@@ -200,7 +204,13 @@ action(el.btnFind, findMatch);
 action(el.btnCancelFind, async () => matchmaker?.send("match:cancel"));
 action(el.btnDrop, async () => session.drop());
 action(el.btnReconnect, async () => {
-  await session.reconnect(loadSeat(effectiveUserId()), await credentials());
+  const userId = effectiveUserId();
+  try {
+    await session.reconnect(loadSeat(userId), await credentials());
+  } catch (err) {
+    if (seatGone(err)) clearSeat(userId); // its window expired: Reconnect has nothing left to take back
+    throw err;
+  }
 });
 action(el.btnLeave, () => session.leave());
 el.autoReconnect.addEventListener("change", () => {
@@ -223,44 +233,33 @@ el.chatForm.addEventListener("submit", (e) => {
 /** Find match (contract §4): queue in matchmaker_room, then joinById on match:found. */
 async function findMatch() {
   const creds = await credentials();
-  const playersPerMatch = Number(el.playersPerMatch.value);
-  const client = new Colyseus.Client(creds.endpoint);
-  const mm = await client.joinOrCreate("matchmaker_room", { token: creds.token, ...(creds.demoUserId ? { demoUserId: creds.demoUserId } : {}) });
-  matchmaker = mm;
-  const done = () => {
-    if (matchmaker === mm) matchmaker = null;
-    el.matchInfo.textContent = "";
-    refreshPanels();
-  };
-  mm.onMessage("match:queued", (p) => {
-    el.matchInfo.textContent = `Queued for a ${p.playersPerMatch ?? playersPerMatch}-player match (${p.queueKey})…`;
-    log.add("match:queued", p);
-  });
-  mm.onMessage("match:cancelled", (p) => {
-    log.add("match:cancelled", p, "warn");
-    mm.leave();
-  });
-  mm.onMessage("match:error", (p) => {
-    log.add("match:error", p, "error");
-    mm.leave();
-  });
-  mm.onMessage("match:found", async (found) => {
-    log.add("match:found", { ...found, reconnectKey: "…", joinOptions: { ...found.joinOptions, reconnectKey: "…" } }, "ok");
-    mm.leave();
-    try {
+  matchmaker = await queueForMatch({
+    creds,
+    playersPerMatch: Number(el.playersPerMatch.value),
+    recordFrames: el.optRecord.checked,
+    log,
+    notice,
+    info: el.matchInfo,
+    join: async (found) => {
       await session.join("joinById", found.roomId, { ...creds, options: found.joinOptions });
       el.roomId.value = found.roomId;
-    } catch (err) {
-      log.add("error", { code: err.code, message: err.message }, "error");
-    }
+    },
+    reportError,
+    done: (mm) => {
+      if (matchmaker === mm) matchmaker = null;
+      refreshPanels();
+    },
   });
-  mm.onMessage("*", (type, payload) => log.add(String(type), payload));
-  mm.onLeave(done);
-  mm.send("match:find", { playersPerMatch, ...(el.optRecord.checked ? { recordFrames: true } : {}) });
   refreshPanels();
 }
 
 // --- reload: take the seat back (reconnection path 2) ---
+
+/**
+ * A 403 on a reclaim means the seat is gone (its reconnect window expired, the player was
+ * removed) — unless another connection reclaimed it an instant ago, which a retry outlives.
+ */
+const seatGone = (err) => err.code === 403 && !/just reclaimed/.test(err.message ?? "");
 
 async function resumeSavedSeat() {
   const userId = effectiveUserId();
@@ -275,10 +274,24 @@ async function resumeSavedSeat() {
     } catch (err) {
       log.add("error", { code: err.code, message: `reclaim failed: ${err.message}` }, "error");
       if (err.code === 404) return clearSeat(userId); // the room is gone
+      if (seatGone(err)) return joinFresh(userId, seat);
       if (err.code === 401 && el.userName.value.trim()) el.token.value = ""; // expired token: fetch a new one
-      else if (err.code !== 403) return; // 403: a just-closed connection may still hold it; retry shortly
+      else if (err.code !== 403) return reportError(err);
       await new Promise((r) => setTimeout(r, 1500));
     }
+  }
+  clearSeat(userId);
+}
+
+/** The saved seat is gone for good: forget it and join its room as a new player. */
+async function joinFresh(userId, seat) {
+  clearSeat(userId);
+  log.add("resume", { roomId: seat.roomId, note: "the saved seat expired: joining as a new player" }, "warn");
+  try {
+    await session.join("joinById", seat.roomId, { ...(await credentials()), options: {} });
+    el.roomId.value = seat.roomId;
+  } catch (err) {
+    reportError(err);
   }
 }
 
@@ -290,9 +303,14 @@ function nameOf(sessionId) {
   return session.room?.state?.players?.get(sessionId)?.userId ?? sessionId;
 }
 
+let lastStatus = "idle";
 function refreshPanels() {
   const s = session.status;
   const i = session.info;
+  // A join that worked answers the error and the "joining" notice shown before it.
+  if (s === "connected" && lastStatus !== "connected") notice.clear("error", "ok", "info");
+  if (s !== lastStatus) roomList.render();
+  lastStatus = s;
   const inRoom = s === "connected";
   el.statusDot.dataset.state = s;
   el.statusText.textContent = {
@@ -429,6 +447,16 @@ for (const tab of [el.tabPlay, el.tabReplays]) {
 }
 
 const replayView = new ReplayView({ el, log, rules, httpBase, action });
+const roomList = new RoomList({
+  list: el.roomList,
+  info: el.roomsInfo,
+  httpBase,
+  currentRoomId: () => (session.connected ? session.info.roomId : ""),
+  onJoin: (roomId) => {
+    el.roomId.value = roomId;
+    el.btnJoinId.click();
+  },
+});
 
 // --- a read-only handle for tests and the console ---
 
@@ -448,11 +476,14 @@ window.__demo = Object.freeze({
     }));
   },
   events: (type) => log.events(type),
+  notice: () => notice.current,
+  rooms: () => JSON.parse(JSON.stringify(roomList.rooms)),
   chat: () => JSON.parse(JSON.stringify(chat.entries)),
 });
 
 restoreForm();
 refreshPanels();
+roomList.start();
 setInterval(refreshStats, 250);
 requestAnimationFrame(frame);
 void resumeSavedSeat().finally(refreshPanels);
