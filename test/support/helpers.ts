@@ -153,9 +153,9 @@ export class NetProxy {
   }
 }
 
-/** The player entry of `sessionId` in a room's decoded state. */
+/** The player entry of `sessionId` in a room's decoded state (undefined until the first state arrives). */
 export function playerIn(room: Room, sessionId: string): any {
-  return (room.state as any).players.get(sessionId);
+  return (room.state as any)?.players?.get(sessionId);
 }
 
 /**
