@@ -4,7 +4,7 @@
  * RedisPresence + RedisDriver make several processes one cluster.
  */
 import type { Server as HttpServer } from "node:http";
-import { LocalDriver, LocalPresence, Server, matchMaker } from "@colyseus/core";
+import { LocalDriver, LocalPresence, defineRoom, defineServer, matchMaker } from "@colyseus/core";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import type { Config } from "./config.ts";
@@ -24,7 +24,13 @@ import { copyStateFramesOnSend } from "./net/sendPath.ts";
 import { colyseusLogger } from "./utils/logger.ts";
 import { OutageTolerantRedisDriver, republishAfterRedisOutages } from "./utils/redisRecovery.ts";
 
-export function createGameServer(cfg: Readonly<Config>): Server {
+/**
+ * The server's type, rooms included: `new Client<GameServer>(url)` (@colyseus/sdk 0.18)
+ * then types each room's state, the messages it sends and the ones it accepts.
+ */
+export type GameServer = ReturnType<typeof createGameServer>;
+
+export function createGameServer(cfg: Readonly<Config>) {
   const redis = cfg.redisUrl ? createRedis(cfg.redisUrl, "store") : undefined;
   initReconnectStore(redis);
   initReplayStore(redis, cfg.replayTtlS);
@@ -43,7 +49,7 @@ export function createGameServer(cfg: Readonly<Config>): Server {
   const driver = cfg.redisUrl ? new OutageTolerantRedisDriver(createRedis(cfg.redisUrl, "driver")) : undefined;
   if (driver) republishAfterRedisOutages(driver);
 
-  const server = new Server({
+  return defineServer({
     transport,
     // Presence and driver get the same bounded connections as ours (timeouts, fail fast, retry forever).
     presence: cfg.redisUrl ? new RedisPresence(createRedis(cfg.redisUrl, "presence")) : new LocalPresence(),
@@ -58,12 +64,12 @@ export function createGameServer(cfg: Readonly<Config>): Server {
         processId: matchMaker.processId,
         redis: cfg.redisUrl ? (redis?.status === "ready" ? "up" : "down") : "off",
       })),
+    rooms: {
+      // No registration options: Colyseus would merge them over the client's and the
+      // matchmaker's. The defaults ({ fps: 20, recordFrames: false }) live in onCreate.
+      game_room: defineRoom(GameRoomExample),
+      // One matchmaker room per process, reached by the clients of that process (see matchmaking/lobby.ts).
+      [MATCHMAKER_ROOM]: defineRoom(MatchmakerRoom).filterBy([LOBBY_HOME_OPTION]),
+    },
   });
-
-  // No registration options: Colyseus would merge them over the client's and the
-  // matchmaker's. The defaults ({ fps: 20, recordFrames: false }) live in onCreate.
-  server.define("game_room", GameRoomExample);
-  // One matchmaker room per process, reached by the clients of that process (see matchmaking/lobby.ts).
-  server.define(MATCHMAKER_ROOM, MatchmakerRoom).filterBy([LOBBY_HOME_OPTION]);
-  return server;
 }

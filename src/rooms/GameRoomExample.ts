@@ -6,7 +6,9 @@
  */
 import { z } from "zod";
 import { applyPlayerInput, spawnPoint, type SimPlayer } from "../game/rules.ts";
+import type { Client } from "@colyseus/core";
 import { ChatMessage } from "../protocol/messages.ts";
+import type { GameRoomClientMessages, GameRoomServerMessages } from "../protocol/payloads.ts";
 import { FrameSyncRoom, type ClientInput, type ReplayRules, type SeatInfo } from "../utils/FrameSync.ts";
 import { MyRoomState, Player } from "./schema/MyRoomState.ts";
 
@@ -18,6 +20,10 @@ const ExampleInputs = z.strictObject({
 });
 
 export class GameRoomExample extends FrameSyncRoom<MyRoomState> {
+  // Types only (no runtime effect): what this room sends and accepts, for `Client<GameServer>`.
+  declare "~client": Client<{ messages: GameRoomServerMessages }>;
+  declare messages: GameRoomClientMessages;
+
   state = new MyRoomState();
   protected inputsSchema = ExampleInputs as z.ZodType<Record<string, unknown>>;
   /** Replays re-run the very rule onFrameUpdate applies (contract §7: the replay checker must reach final.players). */

@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Client } from "@colyseus/core";
 import type { z } from "zod";
 import { identityForJoin, type Identity } from "../utils/auth.ts";
+import type { MatchmakerClientMessages, MatchmakerServerMessages } from "../protocol/payloads.ts";
 import { ErrorCodes, MatchErrorCodes, type ReplyCode } from "../protocol/codes.ts";
 import { GuardedRoom } from "../net/GuardedRoom.ts";
 import {
@@ -110,6 +111,10 @@ function viewOf(party: Party): PartyView {
 }
 
 export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
+  // Types only (no runtime effect): what this room sends and accepts, for `Client<GameServer>`.
+  declare "~client": Client<{ messages: MatchmakerServerMessages }>;
+  declare messages: MatchmakerClientMessages;
+
   private readonly sessions = new Map<string, LobbySession>();
   /** Every matchmaker message is a request the client waits on: each refusal is its answer. */
   protected readonly answersEveryRefusal = true;
