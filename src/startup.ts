@@ -78,7 +78,7 @@ function portProblem(err: NodeJS.ErrnoException, variable: string, port: number,
   if (err.code === "EADDRINUSE") {
     die(
       { port, host, code: err.code },
-      `port ${port} (${variable}) is already in use on ${host}: stop the program listening there ` +
+      `port ${port} (${variable}) is already in use: stop the program listening on it ` +
         `(\`ss -ltnp 'sport = :${port}'\` names it) or start with another ${variable}, e.g. ${variable}=${port + 1}`,
     );
   }
