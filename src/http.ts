@@ -3,8 +3,6 @@
  * static demo page with the SDK bundle served from our own origin (no CDN).
  */
 import type { ServerResponse } from "node:http";
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type Application } from "express";
@@ -22,51 +20,6 @@ import { mountRoomRoutes } from "./roomRoutes.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PUBLIC_DIR = path.join(here, "public");
-const require = createRequire(import.meta.url);
-
-/** The version of the package `name` as Node resolves it from `from` (its exports may hide package.json). */
-export function installedVersion(name: string, from: string = import.meta.url): string {
-  let dir = path.dirname(createRequire(from).resolve(name));
-  while (dir !== path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest)) {
-      const pkg = JSON.parse(readFileSync(manifest, "utf8")) as { name?: string; version: string };
-      if (pkg.name === name) return pkg.version;
-    }
-    dir = path.dirname(dir);
-  }
-  throw new Error(`no package.json found for ${name}`);
-}
-
-/** The @colyseus/schema this server encodes state with; the browser SDK bundle must decode with the same. */
-export const SERVER_SCHEMA_VERSION = installedVersion("@colyseus/schema");
-
-/**
- * The browser build of @colyseus/sdk (global `Colyseus`), bundled here from the SDK's own
- * ESM entry rather than served from its dist/: that prebuilt file embeds its own copy of
- * @colyseus/schema (5.0.8 in sdk 0.18.4), while this bundle resolves @colyseus/schema to
- * the very copy the server runs, so page and server cannot drift apart. Built once per process.
- */
-let sdkBundle: Promise<string> | undefined;
-
-function compileSdkBundle(): Promise<string> {
-  if (!sdkBundle) {
-    sdkBundle = build({
-      entryPoints: ["@colyseus/sdk"],
-      bundle: true,
-      format: "iife",
-      globalName: "Colyseus",
-      platform: "browser",
-      target: "es2020",
-      minify: true,
-      write: false,
-      logLevel: "silent",
-      banner: { js: `/* @colyseus/sdk ${installedVersion("@colyseus/sdk")} with @colyseus/schema ${SERVER_SCHEMA_VERSION} (bundled by framesync-server) */` },
-    }).then((out) => out.outputFiles[0]!.text);
-    sdkBundle.catch(() => (sdkBundle = undefined));
-  }
-  return sdkBundle;
-}
 
 /** The compiled game modules the demo page loads from /game/ (see browserAssets.ts). */
 const BROWSER_GAME_MODULES = new Set(
@@ -140,7 +93,7 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
 
   app.get("/vendor/colyseus.js", async (_req, res, next) => {
     try {
-      res.type("text/javascript").set("Cache-Control", "no-cache").send(await compileSdkBundle());
+      res.type("text/javascript").set("Cache-Control", "no-cache").send(await browserAsset(PUBLIC_DIR, here, "vendor/colyseus.js"));
     } catch (err) {
       next(err);
     }

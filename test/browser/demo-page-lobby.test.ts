@@ -14,7 +14,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { pathToFileURL } from "node:url";
-import { SERVER_SCHEMA_VERSION, installedVersion } from "../../src/http.ts";
+import { SERVER_SCHEMA_VERSION, installedVersion } from "../../src/browserAssets.ts";
 import { startServer, waitFor, type TestServer } from "../support/helpers.ts";
 import { ROOT } from "../support/processes.ts";
 
