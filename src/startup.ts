@@ -14,7 +14,7 @@ import { logger } from "./utils/logger.ts";
 import { isRedisConnectionError } from "./utils/redis.ts";
 
 /** How long the boot waits for REDIS_URL to answer (a Redis started next to us may need a moment). */
-const REDIS_BOOT_WAIT_MS = 5_000;
+const REDIS_BOOT_WAIT_MS = 3_000;
 /** One connection attempt at boot. */
 const REDIS_BOOT_CONNECT_TIMEOUT_MS = 2_000;
 const REDIS_BOOT_RETRY_PAUSE_MS = 500;
