@@ -8,7 +8,7 @@ import { shutdownGracefully } from "./shutdown.ts";
 import { logger, setLogLevel } from "./utils/logger.ts";
 import { metrics } from "./utils/metrics.ts";
 import { isRedisConnectionError } from "./utils/redis.ts";
-import { listenOrExit, requireRedis, startMetricsServer } from "./startup.ts";
+import { checkPortsFree, listenOrExit, requireRedis, startMetricsServer } from "./startup.ts";
 
 let cfg;
 let dotEnv: string[] | undefined;
@@ -38,6 +38,7 @@ process.on("unhandledRejection", (reason) => {
   }
 });
 
+await checkPortsFree(cfg);
 if (cfg.redisUrl) await requireRedis(cfg.redisUrl);
 const server = createGameServer(cfg);
 await startMetricsServer(cfg);

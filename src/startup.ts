@@ -102,11 +102,20 @@ async function checkPortFree(port: number, host: string, variable: string): Prom
 }
 
 /**
+ * PORT and METRICS_PORT, checked first thing: a taken port ends the boot at once, before
+ * Redis is waited for or this process registers in a cluster. (A port taken between this
+ * check and the listen is still caught by listenOrExit.)
+ */
+export async function checkPortsFree(cfg: Readonly<Config>): Promise<void> {
+  await checkPortFree(cfg.port, cfg.host, "PORT");
+  if (cfg.metricsPort !== undefined) await checkPortFree(cfg.metricsPort, cfg.host, "METRICS_PORT");
+}
+
+/**
  * `server.listen()` of Colyseus never settles when the port is taken (its transport
  * only logs the error), so the HTTP server's `error` event is ours during the listen.
  */
 export async function listenOrExit(server: Server, cfg: Readonly<Config>): Promise<void> {
-  await checkPortFree(cfg.port, cfg.host, "PORT");
   const httpServer = server.transport.server as http.Server | undefined;
   const theirs = httpServer ? httpServer.listeners("error") : [];
   httpServer?.removeAllListeners("error");
