@@ -124,6 +124,16 @@ export abstract class GuardedRoom<Options extends RoomOptions = RoomOptions, Sen
     this.kickClient(client.sessionId, CloseCodes.ABUSE, "message flood");
   }
 
+  /**
+   * The monitor's "disconnect" (@colyseus/monitor 0.18 calls this by name; its own version
+   * closes with no code, which the SDK treats as a drop and reconnects): a consented close
+   * instead, so the player leaves and holds no seat.
+   */
+  async _forceClientDisconnect(sessionId: string): Promise<void> {
+    this.log.info({ sessionId }, "client disconnected from the monitor");
+    this.kickClient(sessionId, CloseCodes.CONSENTED, "disconnected by an operator");
+  }
+
   /** Context added to the log line of a handler that threw (the game room adds its frame). */
   protected faultContext(): object {
     return {};

@@ -144,7 +144,6 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.matchId = options.matchId && this.matchmade ? options.matchId : "none";
     this.capacity = options.playersPerMatch ?? (this.matchmade ? this.seats.size : DEFAULT_ROOM_CAPACITY);
     this.maxClients = this.capacity * CONNECTION_SLOTS_PER_SEAT;
-    // GET /rooms and the monitor read these from the room listing, cluster-wide.
     this.metadata = { fps: options.fps ?? FPS_DEFAULT, lockstep: this.lockstep, maxPlayers: this.capacity, matchmade: this.matchmade };
     this.log = logger.child({ roomId: this.roomId, matchId: this.matchId });
     trackRoom(this);
@@ -390,15 +389,6 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.broadcastTo("serverShutdown", { deadlineMs });
     this.log.info({ deadlineMs, clients: this.clients.length }, "server shutting down: the match runs on until the drain deadline");
     this.clock.setTimeout(() => this.closeForShutdown(), deadlineMs);
-  }
-
-  /**
-   * The monitor's "disconnect" (@colyseus/monitor 0.18 calls this by name): the player is
-   * removed like a consented leave, so its SDK does not reconnect into a held seat.
-   */
-  async _forceClientDisconnect(sessionId: string): Promise<void> {
-    this.log.info({ sessionId }, "client disconnected from the monitor");
-    this.kickClient(sessionId, CloseCodes.CONSENTED, "disconnected by an operator");
   }
 
   private closeForShutdown(): void {
