@@ -68,7 +68,7 @@ describe("frames:since in a big, fast lockstep room", () => {
       const askedAt = mover.lastFrame;
       const started = performance.now();
       asker.send("frames:since", { frame: since });
-      await waitFor(() => answers.at(-1)?.msg.more === false || (answers.length > 0 && answers.at(-1)?.msg.more === undefined), 20_000, "the last lockstepFrames chunk");
+      await waitFor(() => answers.at(-1)?.msg.more === false || (answers.length > 0 && answers.at(-1)?.msg.more === undefined), { timeoutMs: 20_000, what: "the last lockstepFrames chunk" });
       const answerMs = Math.round(performance.now() - started);
 
       const frames = answers.flatMap((a) => a.msg.frames);
