@@ -31,6 +31,26 @@ export interface SpawnOptions {
   group?: boolean;
 }
 
+/** Children still running, for the signal reaper. */
+const live = new Set<Spawned>();
+let reaperInstalled = false;
+
+/**
+ * The test runner ends a file that overran its timeout with SIGTERM, which skips
+ * process 'exit' handlers: kill every child first (a bench's whole process group
+ * included), then let the signal do what it would have done.
+ */
+function reapOnSignals(): void {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    process.once(sig, () => {
+      for (const child of live) child.reap();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
 /** A child process whose output is kept and which cannot outlive the test file. */
 export class Spawned {
   private out = "";
@@ -48,7 +68,17 @@ export class Spawned {
     this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve({ code, signal })));
     const reap = () => this.sendSignal("SIGKILL");
     process.once("exit", reap);
-    this.child.once("exit", () => process.removeListener("exit", reap));
+    live.add(this);
+    this.child.once("exit", () => {
+      process.removeListener("exit", reap);
+      live.delete(this);
+    });
+    reapOnSignals();
+  }
+
+  /** SIGKILL now, without waiting (for the signal reaper below). */
+  reap(): void {
+    this.sendSignal("SIGKILL");
   }
 
   get pid(): number {
