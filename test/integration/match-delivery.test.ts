@@ -96,7 +96,7 @@ describe("match:found delivery", () => {
     assert.deepEqual(present.inbox.pending("match:abandoned"), [], "a player who joined is not told");
     // The lost player is free to queue again.
     await lost.ask("match:find", { playersPerMatch: 2, modeId: "abandoned-again" }, "match:queued");
-    await waitFor(() => !room.connection.isOpen, 5000, "the present player's room to close");
+    await waitFor(() => !room.connection.isOpen, { timeoutMs: 5000, what: "the present player's room to close" });
     const kept = await bystanders.assertKeptPlaying(mark);
     t.diagnostic(`every match:found to one player dropped (${dropped} so far); match:abandoned { reason: "${abandoned.reason}" } ${toldMs} ms after the room closed; bystanders ${kept.frames} frames in ${kept.seconds} s (${kept.fps} fps)`);
   });
