@@ -10,6 +10,7 @@ import { WebSocketTransport } from "@colyseus/ws-transport";
 import type { Config } from "./config.ts";
 import { mountRoutes } from "./http.ts";
 import { GameRoomExample } from "./rooms/GameRoomExample.ts";
+import { RaceRoom } from "../examples/race/RaceRoom.ts";
 import { MatchmakerRoom } from "./rooms/MatchmakerRoom.ts";
 import { LOBBY_HOME_OPTION, MATCHMAKER_ROOM, selectProcessForRoom } from "./matchmaking/lobby.ts";
 import { initMatchmaking } from "./matchmaking/matchmaker.ts";
@@ -68,6 +69,7 @@ export function createGameServer(cfg: Readonly<Config>) {
       // No registration options: Colyseus would merge them over the client's and the
       // matchmaker's. The defaults ({ fps: 20, recordFrames: false }) live in onCreate.
       game_room: defineRoom(GameRoomExample),
+      race_room: defineRoom(RaceRoom), // the second example game (examples/race/)
       // One matchmaker room per process, reached by the clients of that process (see matchmaking/lobby.ts).
       [MATCHMAKER_ROOM]: defineRoom(MatchmakerRoom).filterBy([LOBBY_HOME_OPTION]),
     },

@@ -64,11 +64,11 @@ describe("frames:since in a big, fast lockstep room", () => {
       asker.onMessage("lockstepFrame", (f: { frame: number }) => {
         if (f.frame > since) keptBytes += pack(f).length;
       });
-      await waitFor(() => keptBytes > 1.3 * MAX_OUTBOUND_BUFFER_BYTES || mover.lastFrame >= since + 8 * FPS, 40_000, "frames worth 1.3× the outbound cap");
+      await waitFor(() => keptBytes > 1.3 * MAX_OUTBOUND_BUFFER_BYTES || mover.lastFrame >= since + 8 * FPS, { timeoutMs: 40_000, what: "frames worth 1.3× the outbound cap" });
       const askedAt = mover.lastFrame;
       const started = performance.now();
       asker.send("frames:since", { frame: since });
-      await waitFor(() => answers.at(-1)?.msg.more === false || (answers.length > 0 && answers.at(-1)?.msg.more === undefined), 20_000, "the last lockstepFrames chunk");
+      await waitFor(() => answers.at(-1)?.msg.more === false || (answers.length > 0 && answers.at(-1)?.msg.more === undefined), { timeoutMs: 20_000, what: "the last lockstepFrames chunk" });
       const answerMs = Math.round(performance.now() - started);
 
       const frames = answers.flatMap((a) => a.msg.frames);

@@ -55,7 +55,7 @@ describe("concurrent joinOrCreate with room size 2", () => {
         for (const room of rooms) byRoom.set(room.roomId, [...(byRoom.get(room.roomId) ?? []), room]);
         assert.deepEqual([...byRoom.values()].map((r) => r.length).sort(), Array(n / 2).fill(2), "players per room");
         // Every player is in its room's state with its partner.
-        await waitFor(() => rooms.every((room) => (room.state as any)?.players?.size === 2), 10_000, "both players in every room's state");
+        await waitFor(() => rooms.every((room) => (room.state as any)?.players?.size === 2), { timeoutMs: 10_000, what: "both players in every room's state" });
         t.diagnostic(`round ${tag}: ${n} joiners, ${byRoom.size} rooms, all joined in ${joinMs.toFixed(0)} ms`);
       } finally {
         await Promise.all(rooms.map((r) => r.leave().catch(() => undefined)));
@@ -80,7 +80,7 @@ describe("a full room of 2 never refuses its own players' way back", () => {
     const keep = await sdk(server.endpoint).create("game_room", { token: token(`${tag}-keep`), playersPerMatch: 2 });
     const back = await sdk(proxy.endpoint).joinById(keep.roomId, { token: token(`${tag}-back`) });
     const sync = await nextMessage(back, "frameSync");
-    await waitFor(() => (keep.state as any).players.size === 2, 5000, "two players");
+    await waitFor(() => (keep.state as any).players.size === 2, { timeoutMs: 5000, what: "two players" });
     return { proxy, keep, back, sync };
   }
 

@@ -14,7 +14,7 @@ test("the example client gets a dev token, joins, sees its own player in state a
   const lines: string[] = [];
   const room = await playExample({ endpoint: server.url(""), userId: "example-user", durationMs: 2500, log: (l) => lines.push(l) });
   const left = leaveCode(room);
-  await waitFor(() => lines.some((l) => /^me x=(\d+)/.test(l) && Number(/^me x=(\d+)/.exec(l)![1]) > 100), 5000, "the player walking");
+  await waitFor(() => lines.some((l) => /^me x=(\d+)/.test(l) && Number(/^me x=(\d+)/.exec(l)![1]) > 100), { timeoutMs: 5000, what: "the player walking" });
   assert.ok(lines.some((l) => /^frameSync frame=\d+ fps=20 matchId=none$/.test(l)), lines.join("\n"));
   assert.ok(lines.some((l) => /^player example-user at \d+,\d+ \(me\)$/.test(l)), lines.join("\n"));
   assert.ok(lines.some((l) => /jump \{"jump":true\}/.test(l)), lines.join("\n"));

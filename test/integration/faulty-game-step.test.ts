@@ -69,7 +69,7 @@ describe("a game step that throws", () => {
     const replay = await waitFor(async () => {
       const res = await fetch(server.url(`/replays/${roomId}`));
       return res.status === 200 ? ((await res.json()) as { frames: Array<{ frame: number }> }) : undefined;
-    }, 10_000, "the replay");
+    }, { timeoutMs: 10_000, what: "the replay" });
     const numbers = replay.frames.map((f) => f.frame).filter((f) => f >= from && f <= to);
     assert.equal(numbers.length, to - from + 1, "the replay holds every frame of the run");
     const kept = await bystanders.assertKeptPlaying(mark);

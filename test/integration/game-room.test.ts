@@ -8,16 +8,18 @@ import {
   allowQuickReconnect,
   collect,
   joinGame,
+  joinedOnServer,
   leaveCode,
   nextMessage,
   playerIn,
   sdk,
-  sleep,
   startServer,
   tokenFor,
   waitFor,
   type TestServer,
 } from "../support/helpers.ts";
+import { matchMaker } from "@colyseus/core";
+import { elapse } from "../support/wait.ts";
 
 const WINDOW_MS = 1500;
 let server: TestServer;
@@ -63,7 +65,7 @@ describe("joining needs a valid access token", () => {
     const room = await sdk(server.endpoint).create("game_room", { accessToken });
     const frameSync = await nextMessage(room, "frameSync");
     assert.equal(frameSync.targetFPS, 20);
-    await waitFor(() => playerIn(room, room.sessionId)?.userId === "subject-user", 3000, "player userId");
+    await waitFor(() => playerIn(room, room.sessionId)?.userId === "subject-user", { timeoutMs: 3000, what: "player userId" });
     await room.leave();
   });
 });
@@ -91,9 +93,9 @@ describe("two players in one room", () => {
   });
 
   test("both see both players in Schema state, and the frame counter advances", async () => {
-    await waitFor(() => playerIn(a, b.sessionId) && playerIn(b, a.sessionId), 3000, "players in state");
+    await waitFor(() => playerIn(a, b.sessionId) && playerIn(b, a.sessionId), { timeoutMs: 3000, what: "players in state" });
     const f0 = (a.state as any).frame;
-    await waitFor(() => (a.state as any).frame >= f0 + 4, 3000, "frames advancing");
+    await waitFor(() => (a.state as any).frame >= f0 + 4, { timeoutMs: 3000, what: "frames advancing" });
     assert.equal(playerIn(b, a.sessionId).userId, "alice");
     assert.equal(playerIn(a, b.sessionId).online, true);
   });
@@ -106,7 +108,7 @@ describe("two players in one room", () => {
     assert.deepEqual(msg.data.move, { x: 1, y: 0 });
     assert.equal(msg.data.x, start.x + 3);
     assert.equal(msg.data.y, start.y);
-    await waitFor(() => playerIn(b, a.sessionId).x === start.x + 3, 3000, "state x");
+    await waitFor(() => playerIn(b, a.sessionId).x === start.x + 3, { timeoutMs: 3000, what: "state x" });
   });
 
   test("move components are clamped to [-1, 1] and positions to the arena", async () => {
@@ -119,11 +121,13 @@ describe("two players in one room", () => {
     // Push into the left wall: the position stops at 15 and further moves broadcast nothing.
     const moves = collect(b, "playerAction");
     const frames = Math.ceil((msg.data.x - 15) / 3) + 5;
+    // One move per frame: each waits for the frame of the one before.
     for (let i = 0; i < frames; i++) {
+      const frame = (a.state as any).frame;
       a.send("input", { inputs: { move: { x: -1, y: 0 } } });
-      await sleep(55);
+      await waitFor(() => (a.state as any).frame > frame, { timeoutMs: 3000, what: `frame ${frame + 1}` });
     }
-    await waitFor(() => playerIn(b, a.sessionId).x === 15, 5000, "x clamped at 15");
+    await waitFor(() => playerIn(b, a.sessionId).x === 15, { timeoutMs: 5000, what: "x clamped at 15" });
     const atWall = moves.filter((m) => m.sessionId === a.sessionId && m.action === "move" && m.data.x === 15);
     assert.equal(atWall.length, 1, "only the move that reached the wall is broadcast");
   });
@@ -139,9 +143,9 @@ describe("two players in one room", () => {
     const attack = nextMessage(b, "playerAction", (m) => m.sessionId === a.sessionId && m.action === "attack");
     a.send("input", { inputs: { attack: true } });
     assert.deepEqual((await attack).data, { attacking: true });
-    await waitFor(() => playerIn(b, a.sessionId).attacking === true, 3000, "attacking in state");
+    await waitFor(() => playerIn(b, a.sessionId).attacking === true, { timeoutMs: 3000, what: "attacking in state" });
     a.send("input", { inputs: { attack: false } });
-    await waitFor(() => playerIn(b, a.sessionId).attacking === false, 3000, "attacking cleared");
+    await waitFor(() => playerIn(b, a.sessionId).attacking === false, { timeoutMs: 3000, what: "attacking cleared" });
   });
 
   test("an input for a future frame waits for that frame", async () => {
@@ -167,11 +171,11 @@ describe("leaving and dropping", () => {
   test("a consented leave removes the player at once", async () => {
     const { room: a } = await joinGame(sdk(server.endpoint), server.cfg, "carol", {}, "create");
     const b = await sdk(server.endpoint).joinById(a.roomId, { token: tokenFor("dave", server.cfg) });
-    await waitFor(() => playerIn(a, b.sessionId), 3000, "dave in state");
+    await waitFor(() => playerIn(a, b.sessionId), { timeoutMs: 3000, what: "dave in state" });
     const left = nextMessage(a, "playerLeft");
     await b.leave();
     assert.deepEqual(await left, { sessionId: b.sessionId, userId: "dave", playerCount: 1 });
-    await waitFor(() => !playerIn(a, b.sessionId), 3000, "dave removed");
+    await waitFor(() => !playerIn(a, b.sessionId), { timeoutMs: 3000, what: "dave removed" });
     await a.leave();
   });
 
@@ -181,9 +185,12 @@ describe("leaving and dropping", () => {
     const b = await sdk(proxy.endpoint).joinById(a.roomId, { token: tokenFor("frank", server.cfg) });
     allowQuickReconnect(b);
     b.send("input", { inputs: { move: { x: 1, y: 1 } } });
-    await waitFor(() => playerIn(a, b.sessionId)?.x > 100, 3000, "frank moved");
-    await sleep(100);
+    await waitFor(() => playerIn(a, b.sessionId)?.x > 100, { timeoutMs: 3000, what: "frank moved" });
+    // Settled: a frame later, the position is still the same (no move input left to apply).
+    const settledAt = (a.state as any).frame;
+    await waitFor(() => (a.state as any).frame > settledAt + 1, { timeoutMs: 3000, what: "two more frames" });
     const position = { x: playerIn(a, b.sessionId).x, y: playerIn(a, b.sessionId).y };
+    await joinedOnServer(b);
 
     const offline = nextMessage(a, "playerOffline");
     const online = nextMessage(a, "playerOnline");
@@ -197,7 +204,7 @@ describe("leaving and dropping", () => {
 
     assert.deepEqual(await ok, { matchId: "none", sessionId: b.sessionId });
     assert.equal((await online).sessionId, b.sessionId);
-    await waitFor(() => playerIn(a, b.sessionId)?.online === true, 3000, "online again");
+    await waitFor(() => playerIn(a, b.sessionId)?.online === true, { timeoutMs: 3000, what: "online again" });
     assert.deepEqual({ x: playerIn(a, b.sessionId).x, y: playerIn(a, b.sessionId).y }, position);
 
     // Still playing after the reconnection.
@@ -214,7 +221,8 @@ describe("leaving and dropping", () => {
     const { room: a } = await joinGame(sdk(server.endpoint), server.cfg, "gina", {}, "create");
     const b = await sdk(proxy.endpoint).joinById(a.roomId, { token: tokenFor("hank", server.cfg) });
     b.reconnection.enabled = false;
-    await waitFor(() => playerIn(a, b.sessionId), 3000, "hank in state");
+    await waitFor(() => playerIn(a, b.sessionId), { timeoutMs: 3000, what: "hank in state" });
+    await joinedOnServer(b);
     const offline = nextMessage(a, "playerOffline");
     const left = nextMessage(a, "playerLeft", () => true, WINDOW_MS + 4000);
     const t0 = Date.now();
@@ -223,15 +231,37 @@ describe("leaving and dropping", () => {
     const msg = await left;
     assert.deepEqual(msg, { sessionId: b.sessionId, userId: "hank", playerCount: 1 });
     assert.ok(Date.now() - t0 >= WINDOW_MS - 100, "not removed before the window ends");
-    await waitFor(() => !playerIn(a, b.sessionId), 3000, "hank removed from state");
+    await waitFor(() => !playerIn(a, b.sessionId), { timeoutMs: 3000, what: "hank removed from state" });
     await a.leave();
     await proxy.close();
   });
 
   test("a player closed by the room does not reconnect on its own (4000 is consent)", async () => {
-    const { room } = await joinGame(sdk(server.endpoint), server.cfg, "ivan", {}, "create");
+    const { room: watcher } = await joinGame(sdk(server.endpoint), server.cfg, "judy", {}, "create");
+    const room = await sdk(server.endpoint).joinById(watcher.roomId, { token: tokenFor("ivan", server.cfg) });
+    await waitFor(() => playerIn(watcher, room.sessionId), { timeoutMs: 3000, what: "ivan in state" });
+    allowQuickReconnect(room); // if 4000 were retried, it would be retried at once
+    const sdkEvents: string[] = [];
+    room.onDrop(() => sdkEvents.push("drop"));
+    room.onReconnect(() => sdkEvents.push("reconnect"));
+    const joined = collect(watcher, "playerJoined");
+    const online = collect(watcher, "playerOnline");
+    const offline = collect(watcher, "playerOffline");
+    const left = nextMessage(watcher, "playerLeft", (m) => m.sessionId === room.sessionId);
     const code = leaveCode(room);
+
     await room.leave(true);
     assert.equal(await code, 4000);
+    assert.equal((await left).userId, "ivan", "ivan is removed, not held");
+
+    // Nothing must happen now: give a wrongly retrying SDK ample time (ten times its 50 ms retry delay).
+    await elapse(500);
+    assert.deepEqual(sdkEvents, [], "the SDK neither reported a drop nor reconnected");
+    assert.equal(room.reconnection.isReconnecting, false);
+    assert.deepEqual([joined, online, offline], [[], [], []], "no playerJoined, playerOnline or playerOffline after the leave");
+    assert.equal(playerIn(watcher, room.sessionId), undefined);
+    const serverRoom = matchMaker.getLocalRoomById(watcher.roomId)!;
+    assert.deepEqual([...serverRoom.clients].map((c) => c.sessionId), [watcher.sessionId], "no new session in the room");
+    await watcher.leave();
   });
 });

@@ -10,7 +10,7 @@ import type { Room } from "@colyseus/sdk";
 import { mergeInputs } from "../../src/game/merge.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { FRAMES_SINCE_MIN_INTERVAL_MS } from "../../src/utils/limits.ts";
-import { NetProxy, allowQuickReconnect, joinGame, nextMessage, playerIn, sdk, sleep, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
+import { NetProxy, allowQuickReconnect, elapse, joinGame, nextMessage, playerIn, sdk, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
 
 /** Short kept window so the expiry test waits seconds, not the contract's 10 s (config LOCKSTEP_HISTORY_S). */
 const HISTORY_S = 3;
@@ -124,8 +124,8 @@ describe("lockstepFrame", () => {
     const b = await joinLockstep(server.endpoint, a.room.roomId, "ls-bob");
     const ids = [a.room.sessionId, b.room.sessionId];
     // Frames from the first one that lists both players.
-    const first = await waitFor(() => a.log.applied.find((f) => f.inputs.length === 2)?.frame, 5000, "a frame with both players");
-    await waitFor(() => a.log.last >= first + 40 && b.log.last >= first + 40, 10_000, "40 more frames");
+    const first = await waitFor(() => a.log.applied.find((f) => f.inputs.length === 2)?.frame, { timeoutMs: 5000, what: "a frame with both players" });
+    await waitFor(() => a.log.last >= first + 40 && b.log.last >= first + 40, { timeoutMs: 10_000, what: "40 more frames" });
 
     for (const log of [a.log, b.log]) {
       assertConsecutive(log.received, "live frames");
@@ -153,7 +153,7 @@ describe("lockstepFrame", () => {
     const others = [];
     for (const name of ["ls-p1", "ls-p2", "ls-p3"]) others.push(await joinLockstep(server.endpoint, a.room.roomId, name));
     const players = [a, ...others];
-    await waitFor(() => players.every((p) => p.log.applied.at(-1)?.inputs.length === 4), 5000, "frames listing all four players");
+    await waitFor(() => players.every((p) => p.log.applied.at(-1)?.inputs.length === 4), { timeoutMs: 5000, what: "frames listing all four players" });
 
     const MARKERS = 8;
     const base = Math.max(...players.map((p) => p.log.last)) + 8;
@@ -165,7 +165,7 @@ describe("lockstepFrame", () => {
     a.room.send("input", { inputs: { jump: true, move: { x: 1, y: 0 } }, frame: mergedFrame });
     a.room.send("input", { inputs: { jump: false, move: { x: 0, y: 1 } }, frame: mergedFrame });
     const end = mergedFrame + 2;
-    await waitFor(() => players.every((p) => p.log.last >= end), 10_000, `frame ${end} everywhere`);
+    await waitFor(() => players.every((p) => p.log.last >= end), { timeoutMs: 10_000, what: `frame ${end} everywhere` });
 
     for (const [c, p] of players.entries()) {
       assertConsecutive(p.log.received, `player ${c} live frames`);
@@ -202,12 +202,12 @@ describe("catching up after a drop with frames:since", () => {
     // Long enough away that several frames are missed.
     b.room.reconnection.minDelay = 400;
     b.room.reconnection.delay = 400;
-    await waitFor(() => b.log.applied.at(-1)?.inputs.length === 2, 5000, "bob in the frames");
+    await waitFor(() => b.log.applied.at(-1)?.inputs.length === 2, { timeoutMs: 5000, what: "bob in the frames" });
 
     // Alice moves the whole time, so the missed frames carry inputs.
     const mover = setInterval(() => a.room.send("input", { inputs: { move: { x: 1, y: 0 } } }), 40);
     try {
-      await waitFor(() => b.log.last >= a.log.last - 1 && b.log.applied.some((f) => f.inputs[0]?.inputs), 5000, "bob in sync");
+      await waitFor(() => b.log.last >= a.log.last - 1 && b.log.applied.some((f) => f.inputs[0]?.inputs), { timeoutMs: 5000, what: "bob in sync" });
       const offline = nextMessage(a.room, "playerOffline");
       const ok = nextMessage(b.room, "reconnect:ok", () => true, 10_000);
       proxy.cut();
@@ -221,7 +221,7 @@ describe("catching up after a drop with frames:since", () => {
       assert.ok(caughtUp.length >= 5, `missed ${caughtUp.length} frames`);
       for (const f of caughtUp) assert.equal(typeof f.timestamp, "number");
       b.log.catchUp(caughtUp);
-      await waitFor(() => b.log.waiting === 0 && b.log.last >= caughtUp.at(-1)!.frame + 5, 5000, "live frames after the catch-up");
+      await waitFor(() => b.log.waiting === 0 && b.log.last >= caughtUp.at(-1)!.frame + 5, { timeoutMs: 5000, what: "live frames after the catch-up" });
 
       // What bob applied is what alice saw live, frame for frame: no gap, no duplicate.
       assertConsecutive(b.log.applied, "bob's applied frames");
@@ -245,15 +245,16 @@ describe("catching up after a drop with frames:since", () => {
     const b = await joinLockstep(proxy.endpoint, a.room.roomId, "ck-bob");
     b.room.reconnection.enabled = false;
     const oldSession = b.room.sessionId;
-    await waitFor(() => b.log.applied.at(-1)?.inputs.length === 2, 5000, "bob in the frames");
+    await waitFor(() => b.log.applied.at(-1)?.inputs.length === 2, { timeoutMs: 5000, what: "bob in the frames" });
     b.room.send("input", { inputs: { move: { x: 1, y: 1 } } });
-    await waitFor(() => playerIn(a.room, oldSession)?.x > 100, 5000, "bob moved");
+    await waitFor(() => playerIn(a.room, oldSession)?.x > 100, { timeoutMs: 5000, what: "bob moved" });
 
     const offline = nextMessage(a.room, "playerOffline");
     proxy.cut();
     await offline;
     const lastBeforeDrop = b.log.last;
-    await sleep(300);
+    // The room plays on while bob is away: there is something to catch up on.
+    await waitFor(() => a.log.last >= lastBeforeDrop + 6, { timeoutMs: 5000, what: "frames while bob is away" });
 
     // The app relaunched: a new connection with the persisted key gets the seat and a new sessionId.
     const b2 = await sdk(server.endpoint).joinById(a.room.roomId, { token: tokenFor("ck-bob", server.cfg), reconnectKey: b.frameSync.reconnectKey });
@@ -264,7 +265,7 @@ describe("catching up after a drop with frames:since", () => {
     assertConsecutive(caughtUp, "lockstepFrames");
     assert.equal(caughtUp[0]!.frame, lastBeforeDrop + 1);
     b.log.catchUp(caughtUp);
-    await waitFor(() => b.log.waiting === 0 && b.log.last >= caughtUp.at(-1)!.frame + 3, 5000, "live frames after the catch-up");
+    await waitFor(() => b.log.waiting === 0 && b.log.last >= caughtUp.at(-1)!.frame + 3, { timeoutMs: 5000, what: "live frames after the catch-up" });
 
     assertConsecutive(b.log.applied, "bob's applied frames");
     const to = Math.min(a.log.last, b.log.last);
@@ -289,7 +290,7 @@ describe("the kept window", () => {
   test(`frames older than LOCKSTEP_HISTORY_S (${HISTORY_S} s here) are answered with FRAMES_EXPIRED; newer ones are all there`, async () => {
     const a = await createLockstepRoom("ex-alice");
     const kept = HISTORY_S * FPS;
-    await waitFor(() => a.log.last > kept + 10, (HISTORY_S + 10) * 1000, "the window to fill");
+    await waitFor(() => a.log.last > kept + 10, { timeoutMs: (HISTORY_S + 10) * 1000, what: "the window to fill" });
 
     const expired = nextMessage(a.room, "error");
     a.room.send("frames:since", { frame: 0 });
@@ -297,14 +298,15 @@ describe("the kept window", () => {
     assert.equal(err.code, "FRAMES_EXPIRED");
     assert.match(err.message, /oldest kept/);
 
-    await sleep(FRAMES_SINCE_MIN_INTERVAL_MS + 50);
+    // frames:since is rate limited per connection: the next ask must come after the interval.
+    await elapse(FRAMES_SINCE_MIN_INTERVAL_MS + 50);
     const since = a.log.last - kept + 5;
     const frames = await framesSince(a.room, since);
     assert.equal(frames[0]!.frame, since + 1);
     assertConsecutive(frames, "lockstepFrames");
     assert.ok(frames.at(-1)!.frame >= a.log.last - 1, "up to the current frame");
 
-    await sleep(FRAMES_SINCE_MIN_INTERVAL_MS + 50);
+    await elapse(FRAMES_SINCE_MIN_INTERVAL_MS + 50); // the rate limit's interval again
     const none = await framesSince(a.room, a.log.last + 1_000);
     assert.deepEqual(none, [], "nothing after a frame not yet simulated");
 

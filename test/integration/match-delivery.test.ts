@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { matchMaker } from "@colyseus/core";
 import { MATCH_FOUND_REDELIVER_MS } from "../../src/utils/limits.ts";
 import { Bystanders } from "../support/bystanders.ts";
-import { sleep, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
+import { elapse, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
 import { enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "../support/matchmaking-helpers.ts";
 
 let server: TestServer;
@@ -65,8 +65,9 @@ describe("match:found delivery", () => {
     assert.equal(again.matchId, found.matchId);
     assert.equal(dropped >= 1, true, "the first delivery was dropped");
     const entered = await Promise.all([enterMatch(unlucky, again), enterMatch(lucky, found)]);
-    // Both are in: no more deliveries, and the lucky one never saw its match twice.
-    await sleep(2 * MATCH_FOUND_REDELIVER_MS + 500);
+    // Both are in: no more deliveries, and the lucky one never saw its match twice. Nothing must
+    // happen here, so time has to pass: two redelivery periods and some.
+    await elapse(2 * MATCH_FOUND_REDELIVER_MS + 500);
     assert.deepEqual(lucky.inbox.pending("match:found"), [], "a second match:found to a player who had it");
     assert.deepEqual(unlucky.inbox.pending("match:found"), [], "match:found after the player joined");
     await Promise.all(entered.map(({ room }) => room.leave()));
@@ -84,7 +85,8 @@ describe("match:found delivery", () => {
     const found = await present.inbox.take<MatchFound>("match:found");
     const { room } = await enterMatch(present, found);
     // The match ends before the lost player ever got in (here: the room is closed, as an operator or a shutdown does).
-    await sleep(MATCH_FOUND_REDELIVER_MS);
+    const droppedBefore = dropped;
+    await waitFor(() => dropped > droppedBefore, { timeoutMs: 3 * MATCH_FOUND_REDELIVER_MS, what: "a redelivery to the lost player (dropped too)" });
     const closedAt = performance.now();
     await matchMaker.getLocalRoomById(found.roomId)!.disconnect();
     const abandoned = await lost.inbox.take<{ matchId: string; reason: string }>("match:abandoned", () => true, 5_000);
@@ -94,7 +96,7 @@ describe("match:found delivery", () => {
     assert.deepEqual(present.inbox.pending("match:abandoned"), [], "a player who joined is not told");
     // The lost player is free to queue again.
     await lost.ask("match:find", { playersPerMatch: 2, modeId: "abandoned-again" }, "match:queued");
-    await waitFor(() => !room.connection.isOpen, 5000, "the present player's room to close");
+    await waitFor(() => !room.connection.isOpen, { timeoutMs: 5000, what: "the present player's room to close" });
     const kept = await bystanders.assertKeptPlaying(mark);
     t.diagnostic(`every match:found to one player dropped (${dropped} so far); match:abandoned { reason: "${abandoned.reason}" } ${toldMs} ms after the room closed; bystanders ${kept.frames} frames in ${kept.seconds} s (${kept.fps} fps)`);
   });

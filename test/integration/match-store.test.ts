@@ -11,7 +11,7 @@ import type { Redis } from "ioredis";
 import { MemoryMatchStore } from "../../src/matchmaking/memoryStore.ts";
 import { RedisMatchStore } from "../../src/matchmaking/redisStore.ts";
 import type { MatchStore, Party, QueueCriteria, Ticket } from "../../src/matchmaking/store.ts";
-import { sleep } from "../support/helpers.ts";
+import { elapse } from "../support/wait.ts";
 import { freshTestDb, skipWithoutRedis } from "../support/redis.ts";
 
 const criteria = (playersPerMatch: number, modeId = "m"): QueueCriteria => ({ playersPerMatch, modeId, region: "any", gameRoomName: "game_room" });
@@ -162,7 +162,8 @@ describe("RedisMatchStore records expire unless refreshed", () => {
     const store = new RedisMatchStore(redis, 300);
     const c = criteria(2, "ghost");
     await store.enqueue(ticket("ghost", c), 2);
-    await sleep(600);
+    // The record's TTL (300 ms) must run out: time has to pass.
+    await elapse(600);
     assert.equal((await store.enqueue(ticket("live1", c), 2)).kind, "queued");
     const m = await store.enqueue(ticket("live2", c), 2);
     assert.deepEqual(m.kind === "matched" && m.tickets.map((x) => x.userId), ["live1", "live2"]);
@@ -176,7 +177,7 @@ describe("RedisMatchStore records expire unless refreshed", () => {
     const kept = ticket("kept", c);
     await store.enqueue(kept, 2);
     for (let i = 0; i < 4; i++) {
-      await sleep(200);
+      await elapse(200); // refreshed every 200 ms, inside the 400 ms TTL, for longer than the TTL
       await store.refresh({ tickets: [kept], parties: [] });
     }
     const m = await store.enqueue(ticket("late", c), 2);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Room } from "@colyseus/sdk";
-import { nextMessage, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
+import { disposed, nextMessage, startServer, tokenFor, waitFor, within, type TestServer } from "../support/helpers.ts";
 import { enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "../support/matchmaking-helpers.ts";
 
 let server: TestServer;
@@ -38,7 +38,7 @@ async function assertLockstepRecordedMatch(players: Lobby[], found: MatchFound[]
   const replay = await waitFor(async () => {
     const res = await fetch(server.url(`/replays/${roomId}`));
     return res.status === 200 ? ((await res.json()) as { matchId: string; frames: unknown[] }) : undefined;
-  }, 10_000, "the match's replay");
+  }, { timeoutMs: 10_000, what: "the match's replay" });
   assert.equal(replay.matchId, found[0]!.matchId);
   assert.ok(replay.frames.length > 0);
 }
@@ -67,8 +67,10 @@ describe("room options from the matchmaker", () => {
     const found = await Promise.all(players.map((p) => p.inbox.take<MatchFound>("match:found")));
     const entered = await Promise.all(players.map((p, i) => enterMatch(p, found[i]!)));
     for (const { frameSync } of entered) assert.equal(frameSync.lockstep, false);
+    const gone = disposed(found[0]!.roomId);
     await Promise.all(entered.map(({ room }) => room.leave()));
-    await new Promise((r) => setTimeout(r, 500));
+    // A recording room saves its replay while it is disposed: once that is over, nothing was saved.
+    await within(gone, { timeoutMs: 5_000, what: "the match room to be disposed" });
     assert.equal((await fetch(server.url(`/replays/${found[0]!.roomId}`))).status, 404);
   });
 });

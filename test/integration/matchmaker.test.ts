@@ -8,8 +8,10 @@ import { after, before, describe, test } from "node:test";
 import type { Room } from "@colyseus/sdk";
 import { PARTY_CODE_ALPHABET } from "../../src/matchmaking/partyCode.ts";
 import { PARTY_JOIN_FAILURES_MAX } from "../../src/utils/limits.ts";
-import { nextMessage, sdk, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
+import { nextMessage, sdk, startServer, tokenFor, type TestServer } from "../support/helpers.ts";
 import { assertOneMatch, assertPlaying, enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "../support/matchmaking-helpers.ts";
+import { readMetrics, sample } from "../support/metrics.ts";
+import { elapse, waitFor, within } from "../support/wait.ts";
 
 let server: TestServer;
 const opened: Room[] = [];
@@ -45,10 +47,8 @@ async function enterAll(lobbies: Lobby[], found: MatchFound[]): Promise<Room[]> 
   return entered.map((e) => e.room);
 }
 
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(server.url("/metrics"))).text();
-  const line = text.split("\n").find((l) => l.startsWith(name));
-  return line ? Number(line.split(" ").pop()) : 0;
+async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+  return sample(await readMetrics(server.url("/")), name, labels);
 }
 
 describe("joining the matchmaker", () => {
@@ -141,14 +141,16 @@ describe("queues", () => {
   });
 
   test("the queue-size gauge counts waiting tickets and matches are counted", async () => {
-    const before = await metric('framesync_matches_made_total{source="queue"}');
+    const before = await metric("framesync_matches_made_total", { source: "queue" });
+    // Relative to what waits already: other tests' tickets may still be queued.
+    const waiting = await metric("framesync_matchmaking_queue_size");
     const [a, b] = await players(2, "gauge");
     await a.ask("match:find", { playersPerMatch: 2, modeId: "gauge" }, "match:queued");
-    assert.equal(await metric("framesync_matchmaking_queue_size"), 1);
+    assert.equal(await metric("framesync_matchmaking_queue_size"), waiting + 1);
     await b.ask("match:find", { playersPerMatch: 2, modeId: "gauge" }, "match:queued");
     await Promise.all([a, b].map((p) => p.inbox.take("match:found")));
-    assert.equal(await metric("framesync_matchmaking_queue_size"), 0);
-    assert.equal(await metric('framesync_matches_made_total{source="queue"}'), before + 1);
+    assert.equal(await metric("framesync_matchmaking_queue_size"), waiting);
+    assert.equal(await metric("framesync_matches_made_total", { source: "queue" }), before + 1);
   });
 });
 
@@ -177,6 +179,7 @@ describe("bad requests get match:error or party:error and the connection stays",
     ["party:leave outside a party", "party:leave", undefined, "party:error", "NOT_IN_PARTY"],
     ["party:start outside a party", "party:start", undefined, "party:error", "NOT_IN_PARTY"],
   ];
+  /** One connection for the single-request cases: each is one request and its reply, whatever ran before. */
   let lobby: Lobby;
   before(async () => {
     lobby = await player("faulty");
@@ -193,7 +196,8 @@ describe("bad requests get match:error or party:error and the connection stays",
     const flooder = await player("flooder");
     for (let i = 0; i < 150; i++) flooder.room.send("match:cancel");
     assert.equal((await flooder.inbox.take("match:error")).code, "RATE_LIMITED");
-    await new Promise((r) => setTimeout(r, 100)); // the bucket refills at 60 a second
+    // Time must pass for the bucket to refill (60 a second) before the next request is let through.
+    await elapse(100);
     await flooder.ask("match:find", { playersPerMatch: 2, modeId: "after-flood" }, "match:queued");
     // A connection's requests are answered in order, so every cancel let through was answered by now:
     // the burst allowance (120, plus what refilled meanwhile), not all 150.
@@ -204,11 +208,16 @@ describe("bad requests get match:error or party:error and the connection stays",
   });
 
   test("pings are answered", async () => {
-    const ms = await new Promise<number>((resolve) => lobby.room.ping(resolve));
-    assert.ok(ms >= 0);
+    const lobby = await player("pinger");
+    const rtt = await within(new Promise<number>((resolve) => lobby.room.ping(resolve)), { timeoutMs: 5_000, what: "the matchmaker room to answer a ping" });
+    assert.ok(rtt >= 0 && rtt < 5_000, `round trip ${rtt} ms`);
   });
 
-  test("after all of them the same connection still queues", async () => {
+  test("one connection that made every bad request above still queues", async () => {
+    const lobby = await player("faulty-all");
+    for (const [name, type, payload, channel, code] of cases) {
+      assert.equal((await lobby.ask(type, payload, channel)).code, code, name);
+    }
     await lobby.ask("match:find", { playersPerMatch: 2, modeId: "after-faults" }, "match:queued");
     assert.deepEqual(await lobby.ask("match:cancel", undefined, "match:cancelled"), { ok: true });
   });
@@ -254,7 +263,7 @@ describe("parties", () => {
       assert.deepEqual(update.members, [{ userId: b.userId, name: b.userId }, { userId: c.userId, name: "Cee" }]);
     }
     await d.ask("party:join", { partyCode: created.partyCode }, "party:joined");
-    const startedBefore = await metric('framesync_matches_made_total{source="party"}');
+    const startedBefore = await metric("framesync_matches_made_total", { source: "party" });
     b.room.send("party:start");
 
     const members = [b, c, d];
@@ -263,7 +272,7 @@ describe("parties", () => {
     assert.deepEqual(found.map((f) => f.seatIndex), [0, 1, 2], "seats in party order");
     assert.ok(found.every((f) => f.partyId === created.partyId));
     assert.deepEqual(lead.inbox.pending("match:found"), []);
-    assert.equal(await metric('framesync_matches_made_total{source="party"}'), startedBefore + 1);
+    assert.equal(await metric("framesync_matches_made_total", { source: "party" }), startedBefore + 1);
     const rooms = await enterAll(members, found);
     await assertPlaying(rooms, 2);
 
@@ -311,26 +320,36 @@ describe("parties", () => {
 });
 
 describe("the game room admits only the players the matchmaker seated", () => {
-  let found: MatchFound[];
-  let seated: Lobby[];
+  let matches = 0;
+  /** Two fresh players the matchmaker seated together, not yet in their room. */
+  async function seatedMatch(): Promise<{ seated: Lobby[]; found: MatchFound[] }> {
+    const seated = await players(2, "seated");
+    const modeId = `guarded-${++matches}`;
+    for (const p of seated) await p.ask("match:find", { playersPerMatch: 2, modeId }, "match:queued");
+    const found = await Promise.all(seated.map((p) => p.inbox.take<MatchFound>("match:found")));
+    return { seated, found };
+  }
 
+  /** A match for the refusal checks, which only read it: nobody enters it. */
+  let shared: { seated: Lobby[]; found: MatchFound[] };
   before(async () => {
-    seated = await players(2, "seated");
-    for (const p of seated) await p.ask("match:find", { playersPerMatch: 2, modeId: "guarded" }, "match:queued");
-    found = await Promise.all(seated.map((p) => p.inbox.take<MatchFound>("match:found")));
+    shared = await seatedMatch();
   });
 
   test("an outsider is refused with 403", async () => {
+    const { found } = shared;
     const token = tokenFor("outsider", server.cfg);
     await assert.rejects(sdk(server.endpoint).joinById(found[0].roomId, { token }), (err: any) => err.code === 403);
   });
 
   test("a seat's join options with another user's token are refused with 403", async () => {
+    const { found } = shared;
     const token = tokenFor("impostor", server.cfg);
     await assert.rejects(sdk(server.endpoint).joinById(found[0].roomId, { ...found[0].joinOptions, token }), (err: any) => err.code === 403);
   });
 
   test("a seated player with a wrong seat or key is refused with 403", async () => {
+    const { seated, found } = shared;
     const token = seated[0].token;
     const wrongSeat = { ...found[0].joinOptions, seatIndex: found[1].seatIndex };
     await assert.rejects(sdk(server.endpoint).joinById(found[0].roomId, { ...wrongSeat, token }), (err: any) => err.code === 403);
@@ -348,20 +367,24 @@ describe("the game room admits only the players the matchmaker seated", () => {
   });
 
   test("the matchmade room is not offered to joinOrCreate", async () => {
+    const { found } = shared;
     const room = await sdk(server.endpoint).joinOrCreate("game_room", { token: tokenFor("wanderer", server.cfg) });
     opened.push(room);
     assert.notEqual(room.roomId, found[0].roomId);
   });
 
-  let rooms: Room[];
-
-  test("after the refusals the seated players still get in and play", async () => {
-    rooms = await enterAll(seated, found);
-    await waitFor(() => rooms.every((r) => (r.state as any).players?.size === 2), 10_000, "both players in state");
+  test("after refusals the seated players still get in and play", async () => {
+    const { seated, found } = await seatedMatch();
+    await assert.rejects(sdk(server.endpoint).joinById(found[0].roomId, { token: tokenFor("gatecrasher", server.cfg) }), (err: any) => err.code === 403);
+    const rooms = await enterAll(seated, found);
+    await waitFor(() => rooms.every((r) => (r.state as any).players?.size === 2), { timeoutMs: 10_000, what: "both players in state" });
     await assertPlaying(rooms, 0);
   });
 
   test("a dropped player takes its seat back with the reconnectKey from match:found", async () => {
+    const { seated, found } = await seatedMatch();
+    const rooms = await enterAll(seated, found);
+    await waitFor(() => rooms.every((r) => (r.state as any).players?.size === 2), { timeoutMs: 10_000, what: "both players in state" });
     const offline = nextMessage(rooms[1], "playerOffline", () => true, 10_000);
     await rooms[0].leave(false); // a drop, not a consented leave: the seat is held
     await offline;

@@ -12,6 +12,7 @@ import {
   NetProxy,
   allowQuickReconnect,
   joinGame,
+  joinedOnServer,
   nextMessage,
   sdk,
   startServer,
@@ -20,6 +21,7 @@ import {
   type TestServer,
 } from "../support/helpers.ts";
 import { joinLobby } from "../support/matchmaking-helpers.ts";
+import { scrape as scrapeMetrics, sumOf, type Samples } from "../support/metrics.ts";
 
 let server: TestServer;
 const ids = new Set<string>();
@@ -29,26 +31,16 @@ before(async () => {
 });
 after(() => server.close());
 
-type Samples = Map<string, number>;
-
+/** A scrape of this test's server: a 200 in Prometheus' text format. */
 async function scrape(): Promise<{ samples: Samples; text: string }> {
-  const res = await fetch(server.url("/metrics"));
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get("content-type") ?? "", /text\/plain/);
-  const text = await res.text();
-  const samples: Samples = new Map();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
+  const { status, contentType, samples, text } = await scrapeMetrics(server.url("/"));
+  assert.equal(status, 200);
+  assert.match(contentType, /text\/plain/);
   return { samples, text };
 }
 
 const value = (s: Samples, key: string) => s.get(key) ?? 0;
-/** Sum of every sample of `name` (any labels). */
-const total = (s: Samples, name: string) =>
-  [...s].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((sum, [, v]) => sum + v, 0);
+const total = sumOf;
 
 test("every family moves under a real session, with bounded labels", async () => {
   const before = (await scrape()).samples;
@@ -59,6 +51,7 @@ test("every family moves under a real session, with bounded labels", async () =>
   const bobClient = sdk(proxy.endpoint);
   const bob = await bobClient.joinById(alice.roomId, { token: tokenFor("bob", server.cfg) });
   await nextMessage(bob, "frameSync");
+  await joinedOnServer(bob); // a drop before the join is acknowledged holds no seat
   allowQuickReconnect(bob);
   for (const r of [alice, bob]) r.onMessage("*", () => {});
   for (const r of [alice, bob]) ids.add(r.sessionId).add(r.roomId);
@@ -69,7 +62,7 @@ test("every family moves under a real session, with bounded labels", async () =>
   alice.send("no-such-message", {});
 
   // The event loop blocked for 300 ms (a GC pause, a slow neighbour): the next tick is late.
-  await waitFor(async () => total((await scrape()).samples, "framesync_ticks_total") > total(before, "framesync_ticks_total") + 5, 10_000, "ticks");
+  await waitFor(async () => total((await scrape()).samples, "framesync_ticks_total") > total(before, "framesync_ticks_total") + 5, { timeoutMs: 10_000, what: "ticks" });
   const busyUntil = Date.now() + 300;
   while (Date.now() < busyUntil) {
     // blocking on purpose
@@ -95,7 +88,7 @@ test("every family moves under a real session, with bounded labels", async () =>
   const afterRun = await waitFor(async () => {
     const s = (await scrape()).samples;
     return total(s, "framesync_late_ticks_total") > total(before, "framesync_late_ticks_total") ? s : undefined;
-  }, 10_000, "a late tick to be counted");
+  }, { timeoutMs: 10_000, what: "a late tick to be counted" });
   const { text } = await scrape();
 
   const moved = (name: string, key = name) => assert.ok(value(afterRun, key) > value(before, key), `${key} did not move`);

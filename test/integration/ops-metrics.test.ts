@@ -8,8 +8,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Room } from "@colyseus/sdk";
-import { joinGame, leaveCode, nextMessage, sdk, sleep, startServer, waitFor, type TestServer } from "../support/helpers.ts";
-import { ROOT } from "../support/spawn.ts";
+import { framesPass, joinGame, leaveCode, nextMessage, sdk, settlesWithin, startServer, waitFor, type TestServer } from "../support/helpers.ts";
+import { scrape as scrapeMetrics } from "../support/metrics.ts";
+import { ROOT } from "../support/processes.ts";
 
 /** Series Prometheus makes itself, not the server. */
 const PROMETHEUS_OWN = new Set(["up"]);
@@ -136,14 +137,14 @@ describe("dashboard and alert rules name real metrics", () => {
     const again = await joinGame(sdk(server.endpoint), server.cfg, "alice");
     rooms.push(again.room);
     assert.equal(await replaced, 4100);
-    await sleep(200); // a few ticks for the tick histograms
+    await framesPass(again.room, 4); // a few ticks for the tick histograms
     scrape = await waitFor(async () => {
-      const text = await (await fetch(server.url("/metrics"))).text();
+      const { text } = await scrapeMetrics(server.url("/"));
       return /framesync_reconnects_total\{/.test(text) ? text : undefined;
-    });
+    }, { timeoutMs: 5_000, what: "framesync_reconnects_total in /metrics" });
   });
   after(async () => {
-    await Promise.race([Promise.all(rooms.map((r) => r.leave(true).catch(() => {}))), sleep(2_000)]);
+    await settlesWithin(Promise.all(rooms.map((r) => r.leave(true).catch(() => {}))), 2_000);
     await server?.close();
   });
 

@@ -14,10 +14,10 @@ import { ReconnectStore, reconnectRecordKey, type ReconnectRecord } from "../../
 import { closeAllRedis, redisOptions } from "../../src/utils/redis.ts";
 import { startServer, waitFor, type TestServer } from "../support/helpers.ts";
 import { reconnectionSuite } from "../support/reconnection-paths.ts";
-import { TEST_REDIS_HOST, TEST_REDIS_PORT, redisReachable, testRedisUrl } from "../support/redis.ts";
+import { TEST_REDIS_DB, TEST_REDIS_HOST, TEST_REDIS_PORT, skipWithoutRedis, testRedisUrl } from "../support/redis.ts";
 import { freePort } from "../support/processes.ts";
 
-const REDIS_URL = testRedisUrl(11);
+const REDIS_URL = testRedisUrl(TEST_REDIS_DB.reconnection);
 const WINDOW_MS = 6000;
 /** User ids unique to this run: the database outlives the process and may be shared. */
 const RUN = `rc${process.pid}t${Date.now().toString(36)}`;
@@ -46,15 +46,13 @@ async function redisErrors(op: string): Promise<number> {
   return (await metrics.redisErrors.get()).values.find((v) => v.labels.op === op)?.value ?? 0;
 }
 
-const reachable = await redisReachable(REDIS_URL);
-const skip = !reachable && process.env.CI !== "true" ? `no Redis at ${REDIS_URL} (under CI=true this fails instead)` : false;
+const skip = await skipWithoutRedis(REDIS_URL);
 
 describe("reconnection with records in Redis", { skip }, () => {
   let server: TestServer;
   let redis: Redis;
 
   before(async () => {
-    assert.ok(reachable, `Redis is required at ${REDIS_URL}`);
     redis = new Redis(REDIS_URL);
     server = await startServer({ REDIS_URL, MATCH_RECONNECT_WINDOW_MS: String(WINDOW_MS) });
   });
@@ -88,7 +86,7 @@ describe("reconnection with records in Redis", { skip }, () => {
       },
       async expectGone(matchId, userId) {
         const key = reconnectRecordKey(matchId, userId);
-        await waitFor(async () => (await redis.exists(key)) === 0, 5000, `${key} deleted from Redis`);
+        await waitFor(async () => (await redis.exists(key)) === 0, { timeoutMs: 5000, what: `${key} deleted from Redis` });
       },
     },
   });
@@ -123,11 +121,11 @@ describe("reconnection with records in Redis", { skip }, () => {
 
       stopForwarding = await forwardToRedis(port);
       const key = reconnectRecordKey("none", held.userId);
-      await waitFor(async () => (await redis.exists(key)) === 1, 15_000, "the held record written after the outage");
+      await waitFor(async () => (await redis.exists(key)) === 1, { timeoutMs: 15_000, what: "the held record written after the outage" });
       const ttl = await redis.pttl(key);
       assert.ok(ttl > 0 && ttl <= held.expiresAt - Date.now() + 50, `PTTL ${ttl} ms is what was left of the window`);
       assert.equal(JSON.parse((await redis.get(key))!).reconnectKey, held.reconnectKey);
-      await waitFor(async () => (await redis.exists(reconnectRecordKey("none", released.userId))) === 0, 15_000, "the released record deleted after the outage");
+      await waitFor(async () => (await redis.exists(reconnectRecordKey("none", released.userId))) === 0, { timeoutMs: 15_000, what: "the released record deleted after the outage" });
     } finally {
       client.disconnect();
       await stopForwarding?.();

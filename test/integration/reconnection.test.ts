@@ -4,7 +4,6 @@
  * Redis is unreachable at the moment a seat is held.
  */
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Room } from "@colyseus/sdk";
 import { metrics } from "../../src/utils/metrics.ts";
@@ -12,6 +11,7 @@ import { ReconnectStore, initReconnectStore, reconnectStore, type ReconnectRecor
 import { Redis } from "ioredis";
 import { redisOptions } from "../../src/utils/redis.ts";
 import { NetProxy, nextMessage, playerIn, sdk, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
+import { freePort } from "../support/processes.ts";
 import { leaveQuietly, reconnectionSuite } from "../support/reconnection-paths.ts";
 
 const WINDOW_MS = 6000;
@@ -38,20 +38,11 @@ describe("reconnection with records in process memory", () => {
         assert.ok(leftMs > 0 && leftMs <= windowMs, `record expires in ${leftMs} ms (window ${windowMs} ms)`);
       },
       async expectGone(matchId, userId) {
-        await waitFor(async () => (await reconnectStore().get(matchId, userId)) === undefined, 5000, `record of ${userId} deleted`);
+        await waitFor(async () => (await reconnectStore().get(matchId, userId)) === undefined, { timeoutMs: 5000, what: `record of ${userId} deleted` });
       },
     },
   });
 });
-
-/** A TCP port on this machine where nothing listens. */
-async function deadPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
 
 /**
  * A real ioredis client, with the server's options, to a port where nothing listens.
@@ -59,7 +50,7 @@ async function deadPort(): Promise<number> {
  * server reports Redis as down, and only the reconnect store is meant to be cut off here.
  */
 async function unreachableRedis(): Promise<Redis> {
-  const redis = new Redis(`redis://127.0.0.1:${await deadPort()}/11`, redisOptions());
+  const redis = new Redis(`redis://127.0.0.1:${await freePort()}/11`, redisOptions());
   redis.on("error", () => {}); // connection errors are the point of the test
   return redis;
 }
@@ -113,24 +104,24 @@ describe("when Redis is unreachable at the moment a seat is held", () => {
       rooms.push(bob);
       bob.reconnection.enabled = false;
       const bobSync = await nextMessage(bob, "frameSync");
-      await waitFor(() => playerIn(alice, bob.sessionId), 5000, "oscar in state");
+      await waitFor(() => playerIn(alice, bob.sessionId), { timeoutMs: 5000, what: "oscar in state" });
 
       const holdErrors = await redisErrors("reconnect.hold");
       const offline = nextMessage(alice, "playerOffline");
       proxy.cut();
       await offline;
-      await waitFor(async () => (await redisErrors("reconnect.hold")) > holdErrors, 5000, "the failed Redis write counted");
+      await waitFor(async () => (await redisErrors("reconnect.hold")) > holdErrors, { timeoutMs: 5000, what: "the failed Redis write counted" });
       const record = await reconnectStore().get("none", "oscar");
       assert.equal(record?.reconnectKey, bobSync.reconnectKey, "the in-process record holds the seat");
       const frame = (alice.state as any).frame;
-      await waitFor(() => (alice.state as any).frame >= frame + 5, 5000, "frames keep advancing");
+      await waitFor(() => (alice.state as any).frame >= frame + 5, { timeoutMs: 5000, what: "frames keep advancing" });
 
       const back = await sdk(server.endpoint).joinById(alice.roomId, { token: tokenFor("oscar", server.cfg), matchId: "none", reconnectKey: bobSync.reconnectKey });
       rooms.push(back);
       const ok = await nextMessage(back, "reconnect:ok");
       assert.equal(ok.sessionId, back.sessionId);
-      await waitFor(() => playerIn(alice, back.sessionId)?.online === true, 5000, "oscar back");
-      await waitFor(() => reconnectStore().localSize === 0, 5000, "record released");
+      await waitFor(() => playerIn(alice, back.sessionId)?.online === true, { timeoutMs: 5000, what: "oscar back" });
+      await waitFor(() => reconnectStore().localSize === 0, { timeoutMs: 5000, what: "record released" });
     } finally {
       for (const room of rooms) await leaveQuietly(room);
       await proxy.close();

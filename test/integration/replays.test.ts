@@ -12,7 +12,7 @@ import { checkReplay, simulateReplay, type PlayerRecord, type Replay, type Repla
 import { MAX_MEMORY_REPLAYS } from "../../src/utils/limits.ts";
 import { ReplayRecorder, type ReplayRules } from "../../src/replays/recorder.ts";
 import { ReplayStore } from "../../src/replays/store.ts";
-import { NetProxy, allowQuickReconnect, joinGame, nextMessage, playerIn, sdk, sleep, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
+import { NetProxy, allowQuickReconnect, framesPass, joinGame, nextMessage, playerIn, sdk, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
 
 let server: TestServer;
 
@@ -58,7 +58,7 @@ async function replayOf(roomId: string): Promise<Replay> {
   const { body } = await waitFor(async () => {
     const r = await getJson(`/replays/${roomId}`);
     return r.status === 200 ? r : undefined;
-  }, 10_000, `replay of ${roomId}`);
+  }, { timeoutMs: 10_000, what: `replay of ${roomId}` });
   return body as Replay;
 }
 
@@ -104,7 +104,7 @@ describe("a recorded match re-simulates to its final state", () => {
     }, 35);
 
     try {
-      await waitFor(() => (p0.state as any).frame > 90, 10_000, "90 frames");
+      await waitFor(() => (p0.state as any).frame > 90, { timeoutMs: 10_000, what: "90 frames" });
 
       // Seat 3 leaves for good.
       active[3] = undefined;
@@ -120,12 +120,12 @@ describe("a recorded match re-simulates to its final state", () => {
       active[1] = p1;
 
       // Seat 2 (cut above, no SDK reconnection) reclaims by key on a new connection.
-      await waitFor(() => playerIn(p0, p2.sessionId)?.online === false, 5000, "seat 2 offline");
-      await sleep(150);
+      await waitFor(() => playerIn(p0, p2.sessionId)?.online === false, { timeoutMs: 5000, what: "seat 2 offline" });
+      await framesPass(p0, 9); // the seat stays empty for a while
       const p2b = (await join(sdk(server.endpoint), `rp-${seed}-2`, { reconnectKey: p2joined.frameSync.reconnectKey })).room;
       assert.notEqual(p2b.sessionId, p2.sessionId);
       active[2] = p2b;
-      await sleep(300);
+      await framesPass(p0, 18); // the new session plays for a while
 
       // Seat 0 is taken over by a second tab of the same user; the first gets 4100.
       const replaced = new Promise<number>((resolve) => p0.onLeave((code: number) => resolve(code)));
@@ -134,10 +134,10 @@ describe("a recorded match re-simulates to its final state", () => {
       assert.equal(await replaced, 4100);
       active[0] = p0b;
 
-      await waitFor(() => (p0b.state as any).frame > 330, 15_000, "330 frames");
+      await waitFor(() => (p0b.state as any).frame > 330, { timeoutMs: 15_000, what: "330 frames" });
       clearInterval(sender);
       // Quiet for a few frames, then what the clients see in Schema state is final.
-      await sleep(300);
+      await framesPass(p0b, 18);
       const seen = new Map<string, SimPlayer>();
       (p0b.state as any).players.forEach((p: any, id: string) => seen.set(id, { x: p.x, y: p.y, attacking: p.attacking }));
       const sessions = { p0: p0.sessionId, p0b: p0b.sessionId, p1: p1.sessionId, p2: p2.sessionId, p2b: p2b.sessionId, p3: p3.sessionId };
@@ -198,12 +198,12 @@ describe("a recorded match re-simulates to its final state", () => {
 
   test("the checker notices a replay that does not reach its final state", async () => {
     const { room } = await joinGame(sdk(server.endpoint), server.cfg, "rp-tamper", { recordFrames: true, fps: 30 }, "create");
-    await waitFor(() => (room.state as any).frame > 5, 5000, "frames");
+    await waitFor(() => (room.state as any).frame > 5, { timeoutMs: 5000, what: "frames" });
     for (let i = 0; i < 10; i++) {
       room.send("input", { inputs: { move: { x: 1, y: 0.5 } } });
-      await sleep(40);
+      await framesPass(room, 1); // one move per frame
     }
-    await waitFor(() => playerIn(room, room.sessionId)?.x > spawnPoint(0).x, 5000, "moved");
+    await waitFor(() => playerIn(room, room.sessionId)?.x > spawnPoint(0).x, { timeoutMs: 5000, what: "moved" });
     await room.leave();
     const replay = await replayOf(room.roomId);
     assert.ok(checkReplay(replay).ok);
@@ -221,7 +221,7 @@ describe("GET /replays", () => {
     const ids: string[] = [];
     for (const name of ["rl-a", "rl-b"]) {
       const { room } = await joinGame(sdk(server.endpoint), server.cfg, name, { recordFrames: true }, "create");
-      await waitFor(() => (room.state as any).frame > 3, 5000, "frames");
+      await waitFor(() => (room.state as any).frame > 3, { timeoutMs: 5000, what: "frames" });
       await room.leave();
       await replayOf(room.roomId);
       ids.push(room.roomId);
@@ -249,7 +249,7 @@ describe("GET /replays", () => {
     assert.equal((await getJson("/replays/bad%20id")).status, 404);
 
     const { room } = await joinGame(sdk(server.endpoint), server.cfg, "rl-plain", {}, "create");
-    await waitFor(() => (room.state as any).frame > 3, 5000, "frames");
+    await waitFor(() => (room.state as any).frame > 3, { timeoutMs: 5000, what: "frames" });
     await room.leave();
     // The room is gone (its id no longer joinable) and saved nothing.
     await waitFor(async () => {
@@ -260,7 +260,7 @@ describe("GET /replays", () => {
       } catch {
         return true;
       }
-    }, 5000, "room disposed");
+    }, { timeoutMs: 5000, what: "room disposed" });
     assert.equal((await getJson(`/replays/${room.roomId}`)).status, 404);
   });
 });

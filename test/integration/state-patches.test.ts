@@ -20,7 +20,7 @@ test("two patches queued behind a backed-up socket both reach the client intact"
   const alice = await sdk(server.endpoint).create("game_room", { token: tokenFor("alice", server.cfg) });
   await nextMessage(alice, "frameSync");
   const bob = await sdk(server.endpoint).joinById(alice.roomId, { token: tokenFor("bob", server.cfg) });
-  await waitFor(() => playerIn(alice, bob.sessionId), 5000, "bob in alice's state");
+  await waitFor(() => playerIn(alice, bob.sessionId), { timeoutMs: 5000, what: "bob in alice's state" });
 
   const decodeWarnings: string[] = [];
   const warn = console.warn;
@@ -40,7 +40,7 @@ test("two patches queued behind a backed-up socket both reach the client intact"
     room.broadcastPatch(); // encoded into the same buffer as the first
     socket.uncork();
 
-    const seen = await waitFor(() => (playerIn(alice, bob.sessionId).y === 222 ? playerIn(alice, bob.sessionId) : undefined), 5000, "second patch");
+    const seen = await waitFor(() => (playerIn(alice, bob.sessionId).y === 222 ? playerIn(alice, bob.sessionId) : undefined), { timeoutMs: 5000, what: "second patch" });
     assert.equal(seen.x, 111, "the first patch arrived as it was sent");
   } finally {
     console.warn = warn;

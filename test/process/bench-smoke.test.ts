@@ -7,29 +7,24 @@
  * is where they are measured.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { spawnScript } from "../support/processes.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 // About 75 s on an idle machine; 3.5 minutes seen on a shared one at load average 20. The
 // bench's own quick limit is 7 minutes.
 const RUN_TIMEOUT_MS = 420_000;
 
-function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGTERM"), RUN_TIMEOUT_MS);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+/** The bench's stdout is one JSON document: collected apart from stderr. */
+async function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // Its own process group: the bench starts servers and load generators, which must go with it.
+  const bench = spawnScript("bench/run.ts", ["--quick"], { group: true });
+  let stdout = "";
+  bench.child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+  const code = await bench.exitCode(RUN_TIMEOUT_MS).catch(async (err) => {
+    await bench.stop();
+    throw err;
   });
+  return { code, stdout, stderr: bench.output() };
 }
 
 const isNumber = (v: unknown) => typeof v === "number" && Number.isFinite(v);

@@ -60,11 +60,11 @@ describe("WebSocket protocol faults from a seated player", () => {
       const bytes = c.bytes();
       const sent = performance.now();
       raw.write(bytes);
-      const code = await waitFor(() => raw.closeCode, 10_000, "the server's close frame");
+      const code = await waitFor(() => raw.closeCode, { timeoutMs: 10_000, what: "the server's close frame" });
       const closeMs = Math.round(performance.now() - sent);
       raw.destroy();
       assert.equal(code, c.close);
-      await waitFor(async () => (await server.metric("framesync_protocol_errors_total", { code: c.wsCode })) > countBefore, 5_000, `${c.wsCode} to be counted`);
+      await waitFor(async () => (await server.metric("framesync_protocol_errors_total", { code: c.wsCode })) > countBefore, { timeoutMs: 5_000, what: `${c.wsCode} to be counted` });
 
       const lines = server.logs().slice(linesBefore);
       const errors = lines.filter((l) => l.level >= 50);

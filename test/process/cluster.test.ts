@@ -5,24 +5,20 @@
  * starts two processes that answer /health.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { Room } from "@colyseus/sdk";
 import type { Redis } from "ioredis";
 import { signAccessToken } from "../../src/utils/auth.ts";
-import { sleep, waitFor } from "../support/helpers.ts";
 import { assertOneMatch, assertPlaying, enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "../support/matchmaking-helpers.ts";
+import { readMetrics, sample } from "../support/metrics.ts";
+import { ServerProcess, freePort, spawnNpm, type Spawned } from "../support/processes.ts";
 import { TEST_REDIS_URL, freshTestDb, skipWithoutRedis } from "../support/redis.ts";
-import { freePort } from "../support/processes.ts";
+import { elapse, waitFor } from "../support/wait.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const JWT_SECRET = "cluster-test-secret";
 const skip = await skipWithoutRedis();
 
 const token = (userId: string) => signAccessToken({ userId, username: userId }, 3600, JWT_SECRET);
-
 
 async function healthy(port: number): Promise<boolean> {
   try {
@@ -33,81 +29,23 @@ async function healthy(port: number): Promise<boolean> {
   }
 }
 
-/** A child process whose output is kept, so a failure can show what the servers said. */
-class Spawned {
-  readonly output: string[] = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly child: ChildProcess) {
-    const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString());
-      if (this.output.length > 200) this.output.shift();
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
-    this.exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** SIGTERM to `pid` (a process group when negative), then SIGKILL if it has not exited in time. */
-  async stop(pid = this.child.pid!, timeoutMs = 20_000): Promise<void> {
-    if (!this.running) return;
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
-/** `node --import tsx src/index.ts` as one member of the cluster on `port`. */
-function startNode(port: number): Spawned {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      REDIS_URL: TEST_REDIS_URL,
-      PUBLIC_ADDRESS: `127.0.0.1:${port}`,
-      JWT_SECRET,
-      NODE_ENV: "test",
-      LOG_LEVEL: "warn",
-      SHUTDOWN_DRAIN_MS: "500",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Spawned(child);
+/** `node --import tsx src/index.ts` as one member of the cluster. */
+function startNode(): Promise<ServerProcess> {
+  return ServerProcess.start({ REDIS_URL: TEST_REDIS_URL, JWT_SECRET, NODE_ENV: "test", LOG_LEVEL: "warn", SHUTDOWN_DRAIN_MS: "500" });
 }
 
 /** Where an SDK room's socket actually goes: `host:port` of the process serving it. */
 const addressOf = (room: Room) => new URL((room as any).connection.url).host;
 
-async function metricSum(ports: number[], name: string): Promise<number> {
+async function metricSum(nodes: ServerProcess[], name: string, labels: Record<string, string>): Promise<number> {
   let total = 0;
-  for (const port of ports) {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith(name));
-    total += line ? Number(line.split(" ").pop()) : 0;
-  }
+  for (const node of nodes) total += sample(await readMetrics(node.url("/")), name, labels);
   return total;
 }
 
 describe("two server processes sharing Redis", { skip }, () => {
-  const ports: number[] = [];
-  const nodes: Spawned[] = [];
+  let nodes: ServerProcess[] = [];
+  let ports: number[] = [];
   const opened: Room[] = [];
   let redis: Redis;
   let serial = 0;
@@ -122,14 +60,8 @@ describe("two server processes sharing Redis", { skip }, () => {
 
   before(async () => {
     redis = await freshTestDb();
-    ports.push(await freePort(), await freePort());
-    for (const port of ports) nodes.push(startNode(port));
-    try {
-      await waitFor(async () => (await Promise.all(ports.map(healthy))).every(Boolean), 60_000, "both processes to answer /health");
-    } catch (err) {
-      for (const n of nodes) console.error(n.output.join(""));
-      throw err;
-    }
+    nodes = await Promise.all([startNode(), startNode()]);
+    ports = nodes.map((n) => n.port);
   });
 
   after(async () => {
@@ -186,7 +118,7 @@ describe("two server processes sharing Redis", { skip }, () => {
   });
 
   test("a stampede of 40 players across both processes makes exactly 10 matches, each player seated once", async () => {
-    const before = await metricSum(ports, 'framesync_matches_made_total{source="queue"}');
+    const before = await metricSum(nodes, "framesync_matches_made_total", { source: "queue" });
     const crowd = await Promise.all(Array.from({ length: 40 }, (_, i) => player(i % 2, `crowd${i}`)));
     // Everyone asks at once, half on each process.
     for (const p of crowd) p.room.send("match:find", { playersPerMatch: 4, modeId: "stampede" });
@@ -201,12 +133,13 @@ describe("two server processes sharing Redis", { skip }, () => {
 
     // Nobody is left waiting, nobody hears twice, nothing went wrong.
     assert.equal(await redis.exists("mm:queue:4:stampede:any:game_room"), 0);
-    await sleep(500);
+    // A late duplicate would come through presence, not in order with anything we could await: give it time to show.
+    await elapse(500);
     for (const p of crowd) {
       assert.deepEqual(p.inbox.pending("match:found"), []);
       assert.deepEqual(p.inbox.pending("match:error"), []);
     }
-    assert.equal(await metricSum(ports, 'framesync_matches_made_total{source="queue"}'), before + 10);
+    assert.equal(await metricSum(nodes, "framesync_matches_made_total", { source: "queue" }), before + 10);
 
     // Every seat is real: all 40 get into their rooms on whichever process holds them.
     const entered = await Promise.all(crowd.map((p, i) => enterMatch(p, found[i])));
@@ -222,10 +155,10 @@ describe("npm run cluster", { skip }, () => {
   let launcher: Spawned | undefined;
 
   /** The server pids the launcher printed, to clean up even if the launcher is gone. */
-  const serverPids = () => [...(launcher?.output.join("").matchAll(/\(pid (\d+),/g) ?? [])].map((m) => Number(m[1]));
+  const serverPids = () => [...(launcher?.output().matchAll(/\(pid (\d+),/g) ?? [])].map((m) => Number(m[1]));
 
   after(async () => {
-    if (launcher?.running) await launcher.stop(-launcher.child.pid!);
+    await launcher?.stop();
     for (const pid of serverPids()) {
       try {
         process.kill(pid, "SIGKILL");
@@ -239,21 +172,15 @@ describe("npm run cluster", { skip }, () => {
     const redis = await freshTestDb();
     redis.disconnect();
     const ports = [await freePort(), await freePort()];
-    launcher = new Spawned(
-      spawn("npm", ["run", "cluster", "--", "--ports", ports.join(","), "--public-host", "127.0.0.1"], {
-        cwd: ROOT,
-        env: { ...process.env, REDIS_URL: TEST_REDIS_URL, JWT_SECRET, LOG_LEVEL: "warn", SHUTDOWN_DRAIN_MS: "500" },
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true, // its own process group, so cleanup can reach the servers too
-      }),
-    );
-    try {
-      await waitFor(async () => (await Promise.all(ports.map(healthy))).every(Boolean), 60_000, "both cluster processes to answer /health");
-    } catch (err) {
-      console.error(launcher.output.join(""));
-      throw err;
-    }
-    const output = launcher.output.join("");
+    // Its own process group (spawnNpm), so cleanup reaches the servers too.
+    launcher = spawnNpm(["run", "cluster", "--", "--ports", ports.join(","), "--public-host", "127.0.0.1"], {
+      env: { REDIS_URL: TEST_REDIS_URL, JWT_SECRET, LOG_LEVEL: "warn", SHUTDOWN_DRAIN_MS: "500" },
+    });
+    const started = launcher;
+    await waitFor(async () => (await Promise.all(ports.map(healthy))).every(Boolean), { timeoutMs: 60_000, what: "both cluster processes to answer /health" }).catch((err) => {
+      throw new Error(`${err.message}\n${started.output()}`);
+    });
+    const output = launcher.output();
     for (const port of ports) assert.match(output, new RegExp(`ws://127\\.0\\.0\\.1:${port}`));
     const health = await Promise.all(ports.map(async (p) => (await fetch(`http://127.0.0.1:${p}/health`)).json()));
     assert.ok(health.every((h) => h.redis === "up"));
@@ -262,7 +189,7 @@ describe("npm run cluster", { skip }, () => {
     // SIGTERM to npm's process group (what a terminal or supervisor sends) reaches the
     // launcher, which forwards it to both servers.
     assert.equal(serverPids().length, 2);
-    await launcher.stop(-launcher.child.pid!);
-    await waitFor(async () => !(await Promise.all(ports.map(healthy))).some(Boolean), 20_000, "both processes to stop");
+    await launcher.stop();
+    await waitFor(async () => !(await Promise.all(ports.map(healthy))).some(Boolean), { timeoutMs: 20_000, what: "both processes to stop" });
   });
 });

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { ROOT } from "../support/spawn.ts";
+import { ROOT } from "../support/processes.ts";
 
 const CI = process.env.CI === "true";
 

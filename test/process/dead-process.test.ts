@@ -10,12 +10,14 @@ import { after, before, describe, test } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { signAccessToken } from "../../src/utils/auth.ts";
-import { sleep, waitFor } from "../support/helpers.ts";
+import { waitFor } from "../support/helpers.ts";
 import { Bystanders } from "../support/bystanders.ts";
 import { RedisProcess, ServerProcess } from "../support/processes.ts";
+import { skipWithoutRedisServer } from "../support/redis.ts";
+import { elapse, settlesWithin } from "../support/wait.ts";
 
 const JWT_SECRET = "dead-process-test-secret";
-const skip = process.env.CI === "true" ? false : RedisProcess.unavailable();
+const skip = skipWithoutRedisServer();
 const token = (userId: string) => signAccessToken({ userId, username: userId }, 3600, JWT_SECRET);
 /** Well under Colyseus' own answer (2 s IPC timeout + 2 s health check), with room for a loaded machine. */
 const FAST_MS = 1_500;
@@ -59,20 +61,20 @@ describe("a room whose process was killed", { skip }, () => {
       const room = await new Client(survivor.endpoint).create("game_room", { token: token(`doomed-${i}`) });
       room.onMessage("*", () => {});
       doomed.push(room);
-      await sleep(300);
+      await elapse(300); // placement reads the published counts, which change about once a second: give them time
     }
     assert.equal(await gameRooms(victim), 2, "the victim process holds two rooms");
     const onVictim = await waitFor(async () => {
       const ids = await Promise.all(doomed.map(async (r) => ((await listing(r.roomId))?.processId === (await processIdOf(victim)) ? r.roomId : undefined)));
       const found = ids.filter((id): id is string => Boolean(id));
       return found.length === 2 ? found : undefined;
-    }, 5_000, "the victim's rooms in the listing");
+    }, { timeoutMs: 5_000, what: "the victim's rooms in the listing" });
     doomedRoomIds = onVictim;
   });
 
   after(async () => {
     await bystanders?.leave();
-    await Promise.all(doomed.map((r) => Promise.race([r.leave().catch(() => {}), sleep(1000)])));
+    await Promise.all(doomed.map((r) => settlesWithin(r.leave(), 1000)));
     await Promise.all([...(servers ?? []).map((s) => s.kill()), redis?.kill()]);
   });
 
@@ -102,7 +104,7 @@ describe("a room whose process was killed", { skip }, () => {
     assert.ok(second.ms < FAST_MS, `second joinById answered in ${second.ms} ms`);
 
     const cleanStart = performance.now();
-    await waitFor(async () => !(await listing(doomedRoomIds[0])) && !(await listing(doomedRoomIds[1])), 10_000, "the dead process's rooms to leave the listing");
+    await waitFor(async () => !(await listing(doomedRoomIds[0])) && !(await listing(doomedRoomIds[1])), { timeoutMs: 10_000, what: "the dead process's rooms to leave the listing" });
     const cleanMs = Math.round(performance.now() - cleanStart);
 
     // The cluster still makes rooms: a new player is seated on the survivor.

@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { waitFor } from "../support/helpers.ts";
 import { freePort } from "../support/processes.ts";
-import { ROOT, Spawned } from "../support/spawn.ts";
+import { ROOT, Spawned } from "../support/processes.ts";
 
 let dev: Spawned | undefined;
 after(() => dev?.kill());
@@ -18,7 +18,7 @@ test("npm run dev: pretty logs with the demo and monitor URLs, restart on save, 
   dev = new Spawned("npm", ["run", "dev"], { env: { PORT: String(port), LOG_LEVEL: "info", NODE_ENV: undefined }, group: true });
   const urls = `demo page http://localhost:${port}/FrameSync.html · monitor http://localhost:${port}/monitor`;
   const starts = () => dev!.output().split("\n").filter((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: framesync-server listening \{/.test(l)).length;
-  await waitFor(() => dev!.output().includes(`INFO: ${urls}`) || !dev!.running, 60_000, "the line with the URLs").catch((err: Error) => {
+  await waitFor(() => dev!.output().includes(`INFO: ${urls}`) || !dev!.running, { timeoutMs: 60_000, what: "the line with the URLs" }).catch((err: Error) => {
     throw new Error(`${err.message}\n${dev!.output()}`);
   });
   assert.equal(starts(), 1, dev.output());
@@ -36,14 +36,14 @@ test("npm run dev: pretty logs with the demo and monitor URLs, restart on save, 
       utimesSync(file, new Date(), new Date());
     }
     return false;
-  }, 60_000, "a restart").catch((err: Error) => {
+  }, { timeoutMs: 60_000, what: "a restart" }).catch((err: Error) => {
     throw new Error(`${err.message}\n${dev!.output()}`);
   });
   assert.match(dev.output(), /shutting down \{"signal":"SIGTERM"/);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 30_000, "/health after the restart");
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: "/health after the restart" });
 
   dev.signal("SIGINT");
   const exit = await dev.exited;
   assert.notEqual(exit.signal, "SIGKILL", dev.output());
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)) === undefined, 10_000, "the server to be gone");
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)) === undefined, { timeoutMs: 10_000, what: "the server to be gone" });
 });

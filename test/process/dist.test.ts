@@ -13,7 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { Client } from "@colyseus/sdk";
 import { nextMessage } from "../support/helpers.ts";
 import { freePort } from "../support/processes.ts";
-import { NODE, ROOT, Spawned, buildDist } from "../support/spawn.ts";
+import { NODE, ROOT, Spawned, buildDist } from "../support/processes.ts";
 
 /** The runtime stage's install line, minus the cache cleanup (that would empty this machine's npm cache). */
 function runtimeInstallCommand(): string {

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../support/processes.ts";
-import { NODE, ROOT, Spawned, buildDist } from "../support/spawn.ts";
+import { NODE, ROOT, Spawned, buildDist } from "../support/processes.ts";
 
 describe(".env", () => {
   let dir: string;

@@ -5,12 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ServerProcess, freePort } from "../support/processes.ts";
-import { NODE, Spawned } from "../support/spawn.ts";
+import { ServerProcess, freePort, spawnScript } from "../support/processes.ts";
+import { within } from "../support/wait.ts";
 
 async function loadtest(args: string[]) {
-  const run = new Spawned(NODE, ["--import", "tsx", "loadtest/bot.ts", ...args]);
-  const exit = await Promise.race([run.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`loadtest still running:\n${run.output()}`)), 90_000))]);
+  const run = spawnScript("loadtest/bot.ts", args);
+  const exit = await within(run.exited, { timeoutMs: 90_000, what: "the loadtest to exit" }).catch(async (err) => {
+    await run.kill();
+    throw new Error(`${err.message}:\n${run.output()}`);
+  });
   const summaryLine = run.output().trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
   assert.ok(summaryLine, `a JSON summary line:\n${run.output()}`);
   return { exit, summary: JSON.parse(summaryLine), output: run.output() };

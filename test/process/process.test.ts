@@ -1,67 +1,23 @@
 /** The server as a user runs it: `npm start`, dual-stack /health, SIGTERM, production checks. */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
-import path from "node:path";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { waitFor } from "../support/helpers.ts";
-import { freePort } from "../support/processes.ts";
+import { ServerProcess, cmdline, freePort, spawnNpm, type Spawned } from "../support/processes.ts";
+import { waitFor } from "../support/wait.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const children: ChildProcess[] = [];
-// Kill what npm started too (npm → sh → node), so a failed test leaves no server behind.
-after(() =>
-  children.forEach((c) => {
-    for (const pid of c.pid ? descendants(c.pid) : []) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
-    if (c.exitCode === null) c.kill("SIGKILL");
-  }),
-);
+const started: Spawned[] = [];
+// Whatever a test started is gone when the file ends (npm's whole process group included).
+after(() => Promise.all(started.map((p) => p.kill())));
 
-
-function run(cmd: string, args: string[], env: Record<string, string>) {
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, output: () => output };
+function npm(args: string[], env: Record<string, string> = {}): Spawned {
+  const proc = spawnNpm(args, { env: { LOG_LEVEL: "info", ...env } });
+  started.push(proc);
+  return proc;
 }
 
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
-}
-
-/** Every process below `pid` (npm → sh → node). */
-function descendants(pid: number): number[] {
-  const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
-  const parentOf = (p: number) => Number(/\) \S+ (\d+)/.exec(readFileSafe(`/proc/${p}/stat`))?.[1]);
-  const out: number[] = [];
-  const walk = (parent: number) => {
-    for (const p of all) if (parentOf(p) === parent) {
-      out.push(p);
-      walk(p);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-function readFileSafe(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
+function server(port: number, env: Record<string, string>): ServerProcess {
+  const proc = ServerProcess.launch(port, { LOG_LEVEL: "info", ...env });
+  started.push(proc);
+  return proc;
 }
 
 async function get(url: string): Promise<{ status: number; body: any }> {
@@ -77,8 +33,8 @@ async function get(url: string): Promise<{ status: number; body: any }> {
 describe("npm start", () => {
   test("listens dual-stack (127.0.0.1 and [::1]), answers /health, and exits 0 on SIGTERM", async () => {
     const port = await freePort();
-    const proc = run("npm", ["start", "--silent"], { PORT: String(port), SHUTDOWN_DRAIN_MS: "500" });
-    const v4 = await waitFor(() => get(`http://127.0.0.1:${port}/health`).catch(() => undefined), 30_000, "IPv4 /health");
+    const proc = npm(["start", "--silent"], { PORT: String(port), SHUTDOWN_DRAIN_MS: "500" });
+    const v4 = await waitFor(() => get(`http://127.0.0.1:${port}/health`).catch(() => undefined), { timeoutMs: 30_000, what: "IPv4 /health" });
     assert.equal(v4.status, 200);
     assert.equal(v4.body.status, "ok");
     const v6 = await get(`http://[::1]:${port}/health`);
@@ -89,59 +45,54 @@ describe("npm start", () => {
 
     // The signal goes to the server process (as a container runtime sends it); npm passes its exit code on.
     // npm → sh -c "node ... src/index.ts" → node: the node process, not the shell that names it.
-    const serverPid = descendants(proc.child.pid!).find((pid) => /(^|\/)node --import tsx src\/index\.ts/.test(cmdline(pid)));
+    const serverPid = proc.descendants().find((pid) => /(^|\/)node --import tsx src\/index\.ts/.test(cmdline(pid)));
     assert.ok(serverPid, "the server process under npm");
     process.kill(serverPid, "SIGTERM");
-    const code = await Promise.race([proc.exited, new Promise((r) => setTimeout(() => r("timeout"), 15_000))]);
-    assert.equal(code, 0, proc.output());
+    assert.equal(await proc.exitCode(15_000), 0, proc.output());
     assert.match(proc.output(), /shutdown complete/);
   });
 
   test("runs on Node 22 or newer even where the system node is older", async () => {
-    const proc = run("npm", ["exec", "--", "node", "--version"], {});
-    await proc.exited;
+    const proc = npm(["exec", "--", "node", "--version"]);
+    await proc.exitCode();
     const major = Number(/v(\d+)/.exec(proc.output())?.[1]);
     assert.ok(major >= 22, proc.output());
   });
 });
 
 describe("production mode", () => {
-  const node = path.join(root, "node_modules", ".bin", "node");
-
   test("refuses to start without JWT_SECRET, naming it", async () => {
-    const proc = run(node, ["--import", "tsx", "src/index.ts"], { NODE_ENV: "production", JWT_SECRET: "", PORT: "0" });
-    const code = await proc.exited;
-    assert.notEqual(code, 0);
+    const proc = server(0, { NODE_ENV: "production", JWT_SECRET: "" });
+    assert.notEqual(await proc.exitCode(), 0);
     assert.match(proc.output(), /JWT_SECRET/);
   });
 
   test("a bad variable stops the boot with its name", async () => {
-    const proc = run(node, ["--import", "tsx", "src/index.ts"], { PORT: "not-a-port" });
-    assert.notEqual(await proc.exited, 0);
+    const proc = server(0, { PORT: "not-a-port" });
+    assert.notEqual(await proc.exitCode(), 0);
     assert.match(proc.output(), /PORT/);
   });
 
   test("has no dev-token route", async () => {
     const port = await freePort();
-    const proc = run(node, ["--import", "tsx", "src/index.ts"], { NODE_ENV: "production", JWT_SECRET: "prod-secret", PORT: String(port), SHUTDOWN_DRAIN_MS: "0" });
-    await waitFor(() => get(`http://127.0.0.1:${port}/health`).catch(() => undefined), 30_000, "/health");
+    const proc = server(port, { NODE_ENV: "production", JWT_SECRET: "prod-secret", SHUTDOWN_DRAIN_MS: "0" });
+    await waitFor(() => get(`http://127.0.0.1:${port}/health`).catch(() => undefined), { timeoutMs: 30_000, what: "/health" });
     const res = await fetch(`http://127.0.0.1:${port}/auth/dev-token`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ userId: "x" }),
     });
     assert.equal(res.status, 404);
-    proc.child.kill("SIGTERM");
-    assert.equal(await proc.exited, 0);
+    proc.signal("SIGTERM");
+    assert.equal(await proc.exitCode(), 0);
   });
 });
 
 describe("development mode", () => {
   test("POST /auth/dev-token mints a token the game room accepts and refuses bad bodies", async () => {
     const port = await freePort();
-    const node = path.join(root, "node_modules", ".bin", "node");
-    const proc = run(node, ["--import", "tsx", "src/index.ts"], { PORT: String(port), SHUTDOWN_DRAIN_MS: "0" });
-    await waitFor(() => get(`http://127.0.0.1:${port}/health`).catch(() => undefined), 30_000, "/health");
+    const proc = server(port, { SHUTDOWN_DRAIN_MS: "0" });
+    await waitFor(() => get(`http://127.0.0.1:${port}/health`).catch(() => undefined), { timeoutMs: 30_000, what: "/health" });
     const res = await fetch(`http://127.0.0.1:${port}/auth/dev-token`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -162,7 +113,7 @@ describe("development mode", () => {
       body: JSON.stringify({ userId: "" }),
     });
     assert.equal(bad.status, 400);
-    proc.child.kill("SIGTERM");
-    assert.equal(await proc.exited, 0);
+    proc.signal("SIGTERM");
+    assert.equal(await proc.exitCode(), 0);
   });
 });

@@ -11,12 +11,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { signAccessToken } from "../../src/utils/auth.ts";
-import { nextMessage, sleep, waitFor } from "../support/helpers.ts";
+import { nextMessage } from "../support/helpers.ts";
 import { Mover } from "../support/mover.ts";
 import { RedisProcess, ServerProcess } from "../support/processes.ts";
+import { skipWithoutRedisServer } from "../support/redis.ts";
+import { settlesWithin, waitFor } from "../support/wait.ts";
 
 const JWT_SECRET = "redis-outage-test-secret";
-const skip = process.env.CI === "true" ? false : RedisProcess.unavailable();
+const skip = skipWithoutRedisServer();
 const token = (userId: string) => signAccessToken({ userId, username: userId }, 3600, JWT_SECRET);
 
 describe("a Redis outage mid-match", { skip }, () => {
@@ -46,7 +48,7 @@ describe("a Redis outage mid-match", { skip }, () => {
 
   after(async () => {
     // leave() on a room that already left never settles: give each a moment only.
-    await Promise.all(rooms.map((r) => Promise.race([r.leave().catch(() => {}), sleep(2000)])));
+    await Promise.all(rooms.map((r) => settlesWithin(r.leave(), 2000)));
     await Promise.all([a?.kill(), b?.kill(), redis?.kill()]);
   });
 
@@ -61,8 +63,8 @@ describe("a Redis outage mid-match", { skip }, () => {
 
     // --- Redis dies ---
     await redis.down();
-    await waitFor(async () => (await a.metric("framesync_redis_up")) === 0, 15_000, "A to notice the outage");
-    await waitFor(async () => (await b.metric("framesync_redis_up")) === 0, 15_000, "B to notice the outage");
+    await waitFor(async () => (await a.metric("framesync_redis_up")) === 0, { timeoutMs: 15_000, what: "A to notice the outage" });
+    await waitFor(async () => (await b.metric("framesync_redis_up")) === 0, { timeoutMs: 15_000, what: "B to notice the outage" });
 
     // A player leaves mid-outage: Colyseus' un-awaited room-count write fails; the process stays.
     await carol.leave();
@@ -98,14 +100,13 @@ describe("a Redis outage mid-match", { skip }, () => {
 
     // --- Redis returns, empty ---
     await redis.up();
-    await waitFor(async () => (await a.metric("framesync_redis_up")) === 1, 20_000, "A to reconnect");
-    await waitFor(async () => (await b.metric("framesync_redis_up")) === 1, 20_000, "B to reconnect");
+    await waitFor(async () => (await a.metric("framesync_redis_up")) === 1, { timeoutMs: 20_000, what: "A to reconnect" });
+    await waitFor(async () => (await b.metric("framesync_redis_up")) === 1, { timeoutMs: 20_000, what: "B to reconnect" });
 
     // The running match is findable again through the other process, and new matches can be made.
     const frank = await waitFor(
       () => new Client(b.endpoint).joinById(roomId, { token: token("frank") }).catch(() => undefined),
-      20_000,
-      "a join through B into the running room",
+      { timeoutMs: 20_000, what: "a join through B into the running room" },
     );
     rooms.push(frank);
     frank.onMessage("*", () => {});

@@ -9,14 +9,16 @@ import { after, describe, test } from "node:test";
 import { Client, type Room } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { signAccessToken } from "../../src/utils/auth.ts";
-import { NetProxy, allowQuickReconnect, leaveCode, nextMessage, sleep, waitFor } from "../support/helpers.ts";
+import { NetProxy, allowQuickReconnect, leaveCode, nextMessage } from "../support/helpers.ts";
 import { Mover } from "../support/mover.ts";
 import { RedisProcess, ServerProcess } from "../support/processes.ts";
+import { skipWithoutRedisServer } from "../support/redis.ts";
+import { elapse, waitFor } from "../support/wait.ts";
 
 const JWT_SECRET = "shutdown-test-secret";
 const DRAIN_MS = 3000;
 const token = (userId: string) => signAccessToken({ userId, username: userId }, 3600, JWT_SECRET);
-const redisSkip = process.env.CI === "true" ? false : RedisProcess.unavailable();
+const redisSkip = skipWithoutRedisServer();
 
 const started: Array<{ kill(): Promise<void> }> = [];
 const closers: Array<() => Promise<void>> = [];
@@ -58,7 +60,7 @@ describe("SIGTERM with a match running", { skip: redisSkip }, () => {
       await nextMessage(daveRoom, "frameSync");
       daveRoom.reconnection.enabled = false;
       (daveRoom.connection as unknown as { close(code?: number): void }).close(1000);
-      await waitFor(async () => (await inspect.keys("mm:reconnect:*")).length === 1, 10_000, "dave's reconnect record");
+      await waitFor(async () => (await inspect.keys("mm:reconnect:*")).length === 1, { timeoutMs: 10_000, what: "dave's reconnect record" });
       // Carol plays alone in a second room and leaves during the drain: that room closes early.
       const carolRoom = await new Client(server.endpoint).create("game_room", { token: token("carol") });
       carolRoom.onMessage("*", () => {});
@@ -134,15 +136,14 @@ describe("signals", () => {
     await zoe.framesPass(10);
     zoe.assertMovedEveryFrame(frame);
     assert.ok(server.running, "still draining");
-    // A repeat within a second is taken as the same request delivered twice (see index.ts).
-    await sleep(1200);
+    // A repeat within a second is taken as the same request delivered twice (see index.ts):
+    // this second signal must come later than that, so time has to pass.
+    await elapse(1200);
     room.reconnection.enabled = false; // the process is about to vanish: no retries keeping this test alive
     server.signal("SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([server.exited, new Promise((r) => (timer = setTimeout(() => r("still running"), 20_000)))]);
-    clearTimeout(timer);
-    assert.notEqual(exit, "still running", "the second signal did not end the process");
-    assert.notEqual((exit as { code: number }).code, 0, "a forced exit is not a clean one");
+    const code = await server.exitCode(20_000).catch(() => "still running");
+    assert.notEqual(code, "still running", "the second signal did not end the process");
+    assert.notEqual(code, 0, "a forced exit is not a clean one");
     assert.match(server.output(), /second signal: exiting now/);
   });
 });

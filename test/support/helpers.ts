@@ -1,14 +1,19 @@
 /**
  * Test helpers: boot the real app config on a free port, real @colyseus/sdk clients,
  * a TCP proxy to cut or freeze a client's connection the way a network does, and
- * small waiting utilities. No mocks.
+ * message helpers. Waiting lives in ./wait.ts (re-exported here). No mocks.
  */
 import net from "node:net";
+import { ClientState, matchMaker } from "@colyseus/core";
 import { Client, type Room } from "@colyseus/sdk";
 import { createGameServer } from "../../src/app.config.ts";
 import { initConfig, loadConfig, type Config } from "../../src/config.ts";
 import { signAccessToken } from "../../src/utils/auth.ts";
 import { setLogLevel } from "../../src/utils/logger.ts";
+
+import { waitFor } from "./wait.ts";
+
+export { elapse, settlesWithin, sleep, waitFor, within } from "./wait.ts";
 
 export interface TestServer {
   port: number;
@@ -76,19 +81,6 @@ export function collect<T = any>(room: Room, type: string): T[] {
   return out;
 }
 
-/** Polls `check` until it returns truthy (then returns it) or the time runs out. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Resolves with the close code when the room's connection ends for good. */
 export function leaveCode(room: Room): Promise<number> {
   return new Promise((resolve) => room.onLeave((code: number) => resolve(code)));
@@ -151,6 +143,41 @@ export class NetProxy {
     this.cut();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
+}
+
+/**
+ * Resolves once the room's state shows `n` more frames than now: the way a test lets
+ * the game run on for a while, tied to the server's tick rather than to wall time.
+ */
+export async function framesPass(room: Room, n: number, timeoutMs = 10_000): Promise<number> {
+  const frameOf = () => ((room.state as any)?.frame ?? -1) as number;
+  const target = frameOf() + n;
+  return waitFor(() => (frameOf() >= target ? frameOf() : 0), { timeoutMs, what: `${n} frames to pass in room ${room.roomId}` });
+}
+
+/**
+ * Resolves once the server (in this process) counts `room`'s connection as joined: the SDK
+ * acknowledges a join only after its first state, and Colyseus holds a dropped seat only
+ * for a connection that finished joining. A test that cuts a connection waits for this
+ * first, or the drop may come before the acknowledgement and remove the player at once.
+ */
+export async function joinedOnServer(room: Room, timeoutMs = 5000): Promise<void> {
+  await waitFor(() => matchMaker.getLocalRoomById(room.roomId)?.clients.getById(room.sessionId)?.state === ClientState.JOINED, {
+    timeoutMs,
+    what: `the server to count ${room.sessionId} as joined`,
+  });
+}
+
+/**
+ * Resolves when the room `roomId` of this process has finished disposing, onDispose (a
+ * replay's save) included. Call it while the room still exists: Colyseus drops the room
+ * from its list before onDispose has run, so "no longer listed" proves nothing. Colyseus
+ * signals the end on the room's internal `_events` ("disconnect"); checked against 0.18.
+ */
+export function disposed(roomId: string): Promise<void> {
+  const room = matchMaker.getLocalRoomById(roomId) as unknown as { _events: { once(event: string, f: () => void): void } } | undefined;
+  if (!room) throw new Error(`room ${roomId} is not in this process (already disposed?)`);
+  return new Promise((resolve) => room._events.once("disconnect", () => resolve()));
 }
 
 /** The player entry of `sessionId` in a room's decoded state (undefined until the first state arrives). */

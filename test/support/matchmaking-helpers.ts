@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { Client, type Room } from "@colyseus/sdk";
-import { nextMessage, waitFor } from "./helpers.ts";
+import { nextMessage } from "./helpers.ts";
+import { settlesWithin, waitFor } from "./wait.ts";
 
 /** Every message type the matchmaker sends. Handlers are attached at join, so nothing is missed. */
 const MATCHMAKER_MESSAGES = [
@@ -39,8 +40,7 @@ export class Inbox {
         const i = list.findIndex((m) => match(m as T));
         return i >= 0 ? i + 1 : 0;
       },
-      timeoutMs,
-      `a "${type}" message`,
+      { timeoutMs: timeoutMs, what: `a "${type}" message` },
     );
     return list.splice(index - 1, 1)[0] as T;
   }
@@ -125,6 +125,5 @@ export async function assertPlaying(rooms: Room[], mover = 0): Promise<void> {
 
 /** Leaves every room still connected (a room already closed never answers `leave()`). */
 export async function leaveAll(rooms: Room[]): Promise<void> {
-  const giveUp = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
-  await Promise.allSettled(rooms.filter((r) => r.connection?.isOpen).map((r) => Promise.race([r.leave(), giveUp(5_000)])));
+  await Promise.all(rooms.filter((r) => r.connection?.isOpen).map((r) => settlesWithin(r.leave(), 5_000)));
 }

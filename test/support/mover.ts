@@ -58,18 +58,18 @@ export class Mover {
   }
 
   async started(timeoutMs = 15_000): Promise<void> {
-    await waitFor(() => this.frames.size > 5, timeoutMs, "the player to start moving");
+    await waitFor(() => this.frames.size > 5, { timeoutMs: timeoutMs, what: "the player to start moving" });
   }
 
   /** Resolves with the frame once `n` more frames have passed. */
   async framesPass(n: number, timeoutMs = 15_000): Promise<number> {
     const target = this.lastFrame + n;
-    return waitFor(() => (this.lastFrame >= target ? this.lastFrame : 0), timeoutMs, `${n} frames`);
+    return waitFor(() => (this.lastFrame >= target ? this.lastFrame : 0), { timeoutMs: timeoutMs, what: `${n} frames` });
   }
 
   /** Resolves once this player has seen `frame` (another player may be a message ahead). */
   async reached(frame: number, timeoutMs = 15_000): Promise<void> {
-    await waitFor(() => this.lastFrame >= frame, timeoutMs, `frame ${frame}`);
+    await waitFor(() => this.lastFrame >= frame, { timeoutMs: timeoutMs, what: `frame ${frame}` });
   }
 
   /** Every frame in [from, to] applied this player's move, and each changed its position. */

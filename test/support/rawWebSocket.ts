@@ -7,6 +7,7 @@
  */
 import net from "node:net";
 import { randomBytes } from "node:crypto";
+import { waitFor } from "./wait.ts";
 
 export interface RawFrame {
   fin?: boolean;
@@ -70,11 +71,8 @@ export class RawRoomSocket {
         "",
       ].join("\r\n"),
     );
-    const deadline = Date.now() + 5_000;
-    while (!raw.upgraded) {
-      if (Date.now() > deadline || socket.destroyed) throw new Error("no 101 Switching Protocols");
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(() => raw.upgraded || socket.destroyed, { timeoutMs: 5_000, what: "101 Switching Protocols" });
+    if (!raw.upgraded) throw new Error("no 101 Switching Protocols: the server closed the socket");
     return raw;
   }
 

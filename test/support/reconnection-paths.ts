@@ -10,7 +10,8 @@ import { matchMaker } from "@colyseus/core";
 import type { Client, Room } from "@colyseus/sdk";
 import { reconnectStore } from "../../src/reconnection/reconnectStore.ts";
 import { metrics } from "../../src/utils/metrics.ts";
-import { NetProxy, allowQuickReconnect, collect, leaveCode, nextMessage, playerIn, sdk, sleep, tokenFor, waitFor, type TestServer } from "./helpers.ts";
+import { NetProxy, allowQuickReconnect, collect, joinedOnServer, leaveCode, nextMessage, playerIn, sdk, tokenFor, waitFor, type TestServer } from "./helpers.ts";
+import { elapse, settlesWithin } from "./wait.ts";
 
 /** What a held seat's reconnect record must hold (contract §3). */
 export interface HeldRecord {
@@ -69,7 +70,7 @@ async function refusal(join: Promise<unknown>): Promise<{ code: number; message:
 
 /** Leaves if still connected; a room whose connection is already gone never answers leave(). */
 export async function leaveQuietly(room: Room): Promise<void> {
-  await Promise.race([room.leave().catch(() => {}), sleep(1000)]);
+  await settlesWithin(room.leave(), 1000);
 }
 
 /** The server-side room (the server runs in this process). */
@@ -87,7 +88,7 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   afterEach(async () => {
     // A room whose connection is already gone never answers leave(): do not wait on it.
-    for (const fn of cleanups.splice(0).reverse()) await Promise.race([Promise.resolve(fn()).catch(() => {}), sleep(1000)]);
+    for (const fn of cleanups.splice(0).reverse()) await settlesWithin(Promise.resolve().then(fn), 1000);
   });
 
   const token = (name: string) => tokenFor(user(name), server().cfg);
@@ -116,27 +117,28 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
     const persisted: Persisted = { roomId: bob.room.roomId, matchId: bob.frameSync.matchId, reconnectKey: bob.frameSync.reconnectKey };
     assert.equal(persisted.matchId, "none");
     assert.equal(typeof persisted.reconnectKey, "string");
-    await waitFor(() => playerIn(alice, bob.room.sessionId), 5000, "bob in alice's state");
+    await waitFor(() => playerIn(alice, bob.room.sessionId), { timeoutMs: 5000, what: "bob in alice's state" });
 
     // Bob is mid-move when the network goes: he keeps sending while the test cuts.
     const moved = nextMessage(alice, "playerAction", (m) => m.sessionId === bob.room.sessionId && m.action === "move");
     bob.room.send("input", { inputs: { move: { x: 1, y: 1 } } });
     await moved;
+    await joinedOnServer(bob.room);
     return { alice, bob: bob.room, bobSync: bob.frameSync, persisted };
   }
 
   /** Bob's player as Alice sees it, once the server has marked him offline. */
   async function offlineSnapshot(alice: Room, bobSessionId: string) {
-    const p = await waitFor(() => (playerIn(alice, bobSessionId)?.online === false ? playerIn(alice, bobSessionId) : undefined), 5000, "bob offline in state");
+    const p = await waitFor(() => (playerIn(alice, bobSessionId)?.online === false ? playerIn(alice, bobSessionId) : undefined), { timeoutMs: 5000, what: "bob offline in state" });
     return { x: p.x, y: p.y, seatIndex: p.seatIndex, userId: p.userId };
   }
 
   /** The seat came back under `sessionId` with everything it had. */
   async function expectSeatBack(alice: Room, sessionId: string, before: { x: number; y: number; seatIndex: number; userId: string }, oldSessionId?: string) {
-    const p = await waitFor(() => (playerIn(alice, sessionId)?.online === true ? playerIn(alice, sessionId) : undefined), 5000, "bob online again");
+    const p = await waitFor(() => (playerIn(alice, sessionId)?.online === true ? playerIn(alice, sessionId) : undefined), { timeoutMs: 5000, what: "bob online again" });
     assert.deepEqual({ x: p.x, y: p.y, seatIndex: p.seatIndex, userId: p.userId }, before, "position and seat kept");
     if (oldSessionId && oldSessionId !== sessionId) {
-      await waitFor(() => !playerIn(alice, oldSessionId), 5000, "old session removed from state");
+      await waitFor(() => !playerIn(alice, oldSessionId), { timeoutMs: 5000, what: "old session removed from state" });
     }
     assert.equal((alice.state as any).players.size, 2, "still exactly two players");
   }
@@ -158,7 +160,7 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
 
       assert.deepEqual(await ok, { matchId: "none", sessionId: bobSessionId });
       assert.deepEqual(await online, { sessionId: bobSessionId, userId: user("bob") });
-      const p1 = await waitFor(() => (playerIn(alice, bobSessionId)?.online ? playerIn(alice, bobSessionId) : undefined), 5000, "online in state");
+      const p1 = await waitFor(() => (playerIn(alice, bobSessionId)?.online ? playerIn(alice, bobSessionId) : undefined), { timeoutMs: 5000, what: "online in state" });
       const at = { x: p1.x, y: p1.y };
       await probe.expectGone("none", user("bob"));
 
@@ -293,7 +295,8 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
       assert.deepEqual(await winner.ok, { matchId: "none", sessionId: winner.room.sessionId });
       await expectSeatBack(alice, winner.room.sessionId, before, bob.sessionId);
       // The winner keeps the seat: nothing replaced it afterwards.
-      const stillThere = await Promise.race([winner.left.then((code) => `left with ${code}`), sleep(500).then(() => "connected")]);
+      // Nothing must happen for a while: half a second without the winner's connection closing.
+      const stillThere = (await settlesWithin(winner.left, 500)) ? `left with ${await winner.left}` : "connected";
       assert.equal(stillThere, "connected");
       assert.equal(onlines.length, 1, "one playerOnline");
       assert.equal(playerIn(alice, winner.room.sessionId)?.userId, user("bob"));
@@ -312,7 +315,7 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
       const moved = nextMessage(alice, "playerAction", (m) => m.sessionId === first.room.sessionId && m.action === "move");
       first.room.send("input", { inputs: { move: { x: 1, y: 1 } } });
       const move = await moved;
-      await waitFor(() => playerIn(alice, first.room.sessionId)?.x === move.data.x, 5000, "move in state");
+      await waitFor(() => playerIn(alice, first.room.sessionId)?.x === move.data.x, { timeoutMs: 5000, what: "move in state" });
       const before = { x: move.data.x, y: move.data.y, seatIndex: first.frameSync.seatIndex, userId: user("bob") };
 
       let firstDropped = false;
@@ -328,8 +331,8 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
       assert.equal((await online).sessionId, second.room.sessionId);
       await expectSeatBack(alice, second.room.sessionId, before, first.room.sessionId);
 
-      // Give a wrongly retrying SDK ample time to steal the seat back.
-      await sleep(750);
+      // Nothing must happen now: give a wrongly retrying SDK ample time to steal the seat back.
+      await elapse(750);
       assert.equal(first.room.reconnection.isReconnecting, false);
       assert.ok(playerIn(alice, second.room.sessionId), "the second tab still holds the seat");
       assert.equal(playerIn(alice, first.room.sessionId), undefined);
@@ -340,13 +343,13 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
     test("a relaunched app whose old socket still looks alive takes over with its key (dedup), the old one gets 4100", async () => {
       const p = await proxy();
       const { alice, bob, persisted } = await aliceAndBob(p);
-      await waitFor(() => playerIn(alice, bob.sessionId)?.x !== undefined, 5000, "bob in state");
+      await waitFor(() => playerIn(alice, bob.sessionId)?.x !== undefined, { timeoutMs: 5000, what: "bob in state" });
       const oldLeft = leaveCode(bob);
       const relaunched = await joinById(sdk(server().endpoint), persisted.roomId, { token: token("bob"), ...persisted });
       leaveLater(relaunched.room);
       assert.deepEqual(await relaunched.ok, { matchId: "none", sessionId: relaunched.room.sessionId, dedup: true });
       assert.equal(await oldLeft, 4100);
-      await waitFor(() => playerIn(alice, relaunched.room.sessionId) && !playerIn(alice, bob.sessionId), 5000, "seat moved");
+      await waitFor(() => playerIn(alice, relaunched.room.sessionId) && !playerIn(alice, bob.sessionId), { timeoutMs: 5000, what: "seat moved" });
       await probe.expectGone("none", user("bob"));
     });
 
@@ -369,9 +372,10 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
       const winner = (winners[0] as PromiseFulfilledResult<{ room: Room; ok: Promise<any>; left: Promise<number> }>).value;
       assert.deepEqual(await winner.ok, { matchId: "none", sessionId: winner.room.sessionId, dedup: true });
       assert.equal(await oldLeft, 4100);
-      const stillThere = await Promise.race([winner.left.then((code) => `left with ${code}`), sleep(500).then(() => "connected")]);
+      // Nothing must happen for a while: half a second without the winner's connection closing.
+      const stillThere = (await settlesWithin(winner.left, 500)) ? `left with ${await winner.left}` : "connected";
       assert.equal(stillThere, "connected", "the winner was not replaced by the other tab");
-      await waitFor(() => playerIn(alice, winner.room.sessionId) && !playerIn(alice, bob.sessionId), 5000, "seat moved to the winner");
+      await waitFor(() => playerIn(alice, winner.room.sessionId) && !playerIn(alice, bob.sessionId), { timeoutMs: 5000, what: "seat moved to the winner" });
     });
   });
 
@@ -388,7 +392,7 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
       assert.equal(await bobLeft, 4002);
       assert.deepEqual(await left, { sessionId: bob.sessionId, userId: user("bob"), playerCount: 1 });
       assert.equal(offlines.length, 0, "no playerOffline: nothing is held");
-      await waitFor(() => !playerIn(alice, bob.sessionId), 5000, "bob removed from state");
+      await waitFor(() => !playerIn(alice, bob.sessionId), { timeoutMs: 5000, what: "bob removed from state" });
       await probe.expectGone("none", user("bob"));
       assert.equal(serverRoom(alice.roomId).seats.heldSeats().length, 0);
 
@@ -415,10 +419,10 @@ export function reconnectionSuite({ server, windowMs, probe, user }: SuiteOption
       assert.deepEqual(await left, { sessionId: bob.sessionId, userId: user("bob"), playerCount: 1 });
       assert.ok(Date.now() - t0 >= windowMs - 500, `removed ${Date.now() - t0} ms after the drop, window ${windowMs} ms`);
       await probe.expectGone("none", user("bob"));
-      await waitFor(() => !playerIn(alice, bob.sessionId), 5000, "bob gone from alice's state");
+      await waitFor(() => !playerIn(alice, bob.sessionId), { timeoutMs: 5000, what: "bob gone from alice's state" });
 
       // Nothing of Bob's seat is left in the room, the store, or Colyseus' reconnection bookkeeping.
-      await waitFor(() => Object.keys(room._reservedSeats).length === 0, 5000, "reserved seats released");
+      await waitFor(() => Object.keys(room._reservedSeats).length === 0, { timeoutMs: 5000, what: "reserved seats released" });
       const aliceSessionId = alice.sessionId;
       assert.deepEqual([...room.state.players.keys()], [aliceSessionId], "state.players");
       assert.deepEqual([...room.seats.byUser.keys()], [user("alice")], "seats by user");

@@ -7,11 +7,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { loadConfig } from "../../src/config.ts";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+import { ROOT } from "../support/paths.ts";
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
 

@@ -74,7 +74,7 @@ describe("against a running server", () => {
     player = await sdk(server.endpoint).create("game_room", { token: tokenFor("internals", server.cfg) });
     await nextMessage(player, "frameSync");
     room = matchMaker.getLocalRoomById(player.roomId);
-    client = await waitFor(() => room.clients.getById(player.sessionId), 5000, "server-side client");
+    client = await waitFor(() => room.clients.getById(player.sessionId), { timeoutMs: 5000, what: "server-side client" });
   });
   after(async () => {
     await player?.leave().catch(() => {});
@@ -102,7 +102,7 @@ describe("against a running server", () => {
     const reconnections = (room as unknown as { _reconnections: Record<string, unknown> })._reconnections;
     assert.equal(Object.keys(reconnections).length, 1);
     hold.cancel();
-    await waitFor(() => Object.keys(reconnections).length === 0, 5000, "reconnection released");
+    await waitFor(() => Object.keys(reconnections).length === 0, { timeoutMs: 5000, what: "reconnection released" });
   });
 
   test("the matchmaking route is /matchmake and every call goes through controller.invokeMethod", async () => {
@@ -130,7 +130,7 @@ describe("against a running server", () => {
     const reserving = (room as unknown as { _reserveSeat(id: string, o: unknown, a: unknown, s: number): Promise<boolean> })._reserveSeat("probe-seat", {}, undefined, 0.2);
     assert.equal(hasReservation(room, "probe-seat"), true);
     assert.equal(await reserving, true);
-    await waitFor(() => !hasReservation(room, "probe-seat"), 5000, "the reservation to expire");
+    await waitFor(() => !hasReservation(room, "probe-seat"), { timeoutMs: 5000, what: "the reservation to expire" });
     assert.deepEqual(seen, ["refused"]);
   });
 
