@@ -3,7 +3,6 @@
  * Without REDIS_URL everything is in process (the embedded default); with it,
  * RedisPresence + RedisDriver make several processes one cluster.
  */
-import type { Server as HttpServer } from "node:http";
 import { LocalDriver, LocalPresence, defineRoom, defineServer, matchMaker } from "@colyseus/core";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { WebSocketTransport } from "@colyseus/ws-transport";
@@ -20,7 +19,9 @@ import { initReplayStore } from "./replays/store.ts";
 import { createRedis } from "./utils/redis.ts";
 import { ConnectionGuard } from "./net/connectionGuard.ts";
 import { createHttpServer } from "./net/httpServer.ts";
+import { JsonEndpoint, chooseSubprotocol, isJsonUpgrade } from "./net/json/endpoint.ts";
 import { installMatchmakeChecks } from "./net/matchmakeChecks.ts";
+import { attachTransport } from "./net/json/internals.ts";
 import { copyStateFramesOnSend } from "./net/sendPath.ts";
 import { colyseusLogger } from "./utils/logger.ts";
 import { OutageTolerantRedisDriver, republishAfterRedisOutages } from "./utils/redisRecovery.ts";
@@ -38,14 +39,20 @@ export function createGameServer(cfg: Readonly<Config>) {
   initMatchmaking(redis);
 
   const transport = new WebSocketTransport({
-    server: createHttpServer(),
+    noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
     maxFragments: MAX_MESSAGE_FRAGMENTS,
     pingInterval: PING_INTERVAL_MS,
     pingMaxRetries: PING_MAX_RETRIES,
+    handleProtocols: chooseSubprotocol,
   });
-  new ConnectionGuard(cfg.maxPendingConnectionsPerIp).attach(transport);
-  installMatchmakeChecks(transport.server as HttpServer);
+  // The transport takes every upgrade but /json, which the JSON endpoint (contract §9) serves on the same ws server.
+  const http = createHttpServer();
+  attachTransport(transport, http, (req) => !isJsonUpgrade(req));
+  const guard = new ConnectionGuard(cfg.maxPendingConnectionsPerIp);
+  guard.attach(transport);
+  new JsonEndpoint(transport, guard).attach(http);
+  installMatchmakeChecks(http);
   copyStateFramesOnSend();
   const driver = cfg.redisUrl ? new OutageTolerantRedisDriver(createRedis(cfg.redisUrl, "driver")) : undefined;
   if (driver) republishAfterRedisOutages(driver);

@@ -17,7 +17,7 @@ import type { z } from "zod";
 import { identityForJoin, type Identity } from "../utils/auth.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type ReplyCode } from "../protocol/codes.ts";
 import { logger, type Logger } from "../utils/logger.ts";
-import { metrics } from "../utils/metrics.ts";
+import { metrics, protocolOf } from "../utils/metrics.ts";
 import { colyseusOnMessage, replaceOnMessage } from "./internals.ts";
 import { gateMessage, isLifecycleFrame } from "./messageGate.ts";
 import { RateLimiter, ReplyThrottle } from "./rateLimit.ts";
@@ -108,6 +108,7 @@ export abstract class GuardedRoom<Options extends RoomOptions = RoomOptions, Sen
    */
   protected reject(client: Client, code: ReplyCode, message: string, type?: string): void {
     metrics.messagesRejected.inc({ code });
+    metrics.messagesRejectedByProtocol.inc({ protocol: protocolOf(client) });
     this.log.debug({ sessionId: client.sessionId, code, message }, "message rejected");
     if (this.senderOf(client) === undefined) return;
     const throttled = code === ErrorCodes.RATE_LIMITED || !this.answersEveryRefusal;

@@ -62,6 +62,11 @@ export class ConnectionGuard {
     http.on("close", () => clearInterval(this.timer));
   }
 
+  /** A socket that joined a room outside the transport's own connection path (the JSON endpoint) stops counting. */
+  releaseJoined(socket: Socket): void {
+    this.release(socket);
+  }
+
   /** Sockets of `ip` that are not in a room (tests, metrics). */
   pendingFor(ip: string): number {
     return this.pendingByIp.get(ip) ?? 0;

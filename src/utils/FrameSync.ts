@@ -20,6 +20,7 @@ import { gateSeatReservations, holdForReconnection, isDisposing } from "../net/i
 import { PendingSeats } from "../net/seatReservations.ts";
 import { CatchUpSender } from "../net/catchUp.ts";
 import { MatchRedelivery } from "../matchmaking/redelivery.ts";
+import { jsonTickEnded, jsonTickStarted } from "../net/json/feed.ts";
 import { corkClients } from "../net/sendPath.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
@@ -181,6 +182,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     if (recordFrames) this.replay = new RoomReplay(this.replayRules!, this.frameSync.currentFrame);
     this.frameSync.step = (frame, inputs) => {
       corkClients(this.clients);
+      jsonTickStarted(this);
       // A throwing game step is our bug: counted and logged, and the frame still goes out and is recorded (no hole).
       try {
         this.onFrameUpdate(frame, inputs);
@@ -200,6 +202,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
         this.catchUps.pumpAll();
       }
       this.broadcastPatch();
+      jsonTickEnded(this);
     };
     this.frameSync.lateTick = (frame, latenessMs, runMs) => {
       const now = Date.now();

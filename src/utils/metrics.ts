@@ -29,6 +29,11 @@ function countByName(read: (room: { roomName: string; clients: { length: number 
   return totals;
 }
 
+/** A client's wire protocol, a bounded metric label: JSON clients (contract §9) say so. */
+export function protocolOf(client: object): "json" | "colyseus" {
+  return (client as { protocol?: string }).protocol === "json" ? "json" : "colyseus";
+}
+
 /**
  * Tick lateness bucket bounds (seconds). Fine below 10 ms, where the targets are
  * (p99 <= 2 ms idle, <= 10 ms under load); bench/ reads its quantiles from them.
@@ -56,6 +61,26 @@ export const metrics = {
       for (const [room, n] of countByName((r) => r.clients.length)) this.set({ room }, n);
     },
   }),
+  clientsByProtocol: new client.Gauge({
+    name: "framesync_clients_by_protocol",
+    help: "Clients connected to rooms of this process, by wire protocol: colyseus (SDK) or json (contract §9)",
+    labelNames: ["protocol"],
+    registers: [registry],
+    collect() {
+      let json = 0;
+      let all = 0;
+      for (const room of liveRooms) {
+        for (const c of room.clients as unknown as Iterable<{ protocol?: string }>) {
+          all++;
+          if (c.protocol === "json") json++;
+        }
+      }
+      this.set({ protocol: "colyseus" }, all - json);
+      this.set({ protocol: "json" }, json);
+    },
+  }),
+  jsonEnvelopeErrors: counter("framesync_json_envelope_errors_total", "JSON protocol frames refused before any room saw them, by code: BAD_FRAME, NOT_JOINED, ALREADY_JOINED, RATE_LIMITED, JOIN_TIMEOUT", ["code"]),
+  messagesRejectedByProtocol: counter("framesync_messages_rejected_by_protocol_total", "Client messages the rooms rejected (all codes), by the sender's wire protocol", ["protocol"]),
   ticks: counter("framesync_ticks_total", "Frames simulated"),
   lateTicks: counter("framesync_late_ticks_total", "Ticks whose lateness or run time exceeded maxFrameDelay"),
   tickLateness: new client.Histogram({

@@ -1,0 +1,54 @@
+/**
+ * The JSON protocol's envelopes (contract §9, `framesync.json.v1`), typed twice: zod
+ * schemas for what arrives and TypeScript types for what we send. Room payloads inside
+ * `send.data` are not judged here: they take the room's own guarded path.
+ */
+import { z } from "zod";
+
+export const JSON_PATH = "/json";
+export const JSON_SUBPROTOCOL = "framesync.json.v1";
+
+/** A socket that has not joined a room within this time is closed with CLOSE_JOIN_TIMEOUT. */
+export const JOIN_TIMEOUT_MS = 15_000;
+/** WebSocket "policy violation": the close code §9 names for the join timeout. */
+export const CLOSE_JOIN_TIMEOUT = 1008;
+
+/** `error.code` of envelope faults (§9); the socket stays open. */
+export const EnvelopeErrors = {
+  /** Not JSON, not an object, unknown `type`, a missing or malformed field. */
+  BAD_FRAME: "BAD_FRAME",
+  /** `send`, `resync` or `leave` before a join. */
+  NOT_JOINED: "NOT_JOINED",
+  /** A second `join` on a socket that is in (or joining) a room. */
+  ALREADY_JOINED: "ALREADY_JOINED",
+} as const;
+export type EnvelopeError = (typeof EnvelopeErrors)[keyof typeof EnvelopeErrors];
+
+export const JOIN_MODES = ["joinOrCreate", "create", "join", "joinById", "reconnect"] as const;
+export type JoinMode = (typeof JOIN_MODES)[number];
+
+/** `rid`: any JSON scalar, echoed in the answer. */
+const Rid = z.union([z.string().max(128), z.number(), z.boolean(), z.null()]);
+
+export const JoinEnvelope = z.object({
+  type: z.literal("join"),
+  rid: Rid.optional(),
+  mode: z.enum(JOIN_MODES),
+  // Room names and room ids are short URL-safe strings (Colyseus' own rule).
+  room: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be a room name or roomId").optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  reconnectionToken: z.string().regex(/^[A-Za-z0-9_-]{1,128}:[A-Za-z0-9_-]{1,128}$/, "must be roomId:token as `joined` gave it").optional(),
+});
+export type JoinEnvelope = z.infer<typeof JoinEnvelope>;
+
+export const SendEnvelope = z.object({
+  type: z.literal("send"),
+  name: z.string().min(1).max(64),
+  data: z.unknown().optional(),
+});
+export type SendEnvelope = z.infer<typeof SendEnvelope>;
+
+/** Server → client frames. */
+export type ServerFrame =
+  | { type: "joined"; rid?: unknown; roomId: string; roomName: string; sessionId: string; reconnectionToken: string; protocol: typeof JSON_SUBPROTOCOL }
+  | { type: "error"; rid?: unknown; code: string | number; message: string };
