@@ -18,6 +18,8 @@ export class JsonSocket {
   seq = -1;
   frame = -1;
   seqGaps = 0;
+  /** The patched state after each `patch`, by frame (deep copies). */
+  readonly statesByFrame = new Map<number, Json>();
   closeCode: number | undefined;
   closeReason = "";
   readonly closed: Promise<number>;
@@ -36,6 +38,7 @@ export class JsonSocket {
         this.seq = frame.seq;
         this.frame = frame.frame;
         this.state = applyMergePatch(this.state, frame.merge);
+        this.statesByFrame.set(frame.frame, structuredClone(this.state));
       }
       this.frames.push(frame);
       for (const wake of this.waiters.splice(0)) wake();
