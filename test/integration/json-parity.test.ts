@@ -50,7 +50,7 @@ test("an SDK client and a JSON client see the same actions, chat, lockstep frame
   assert.deepEqual(sdkChat, [{ sessionId: joined.sessionId, message: "hello from JSON" }]);
 
   // Lockstep frames of the common window, identical.
-  const inWindow = (f: { frame: number }) => f.frame >= from && f.frame <= until;
+  const inWindow = (f: { frame?: number; [key: string]: any }) => f.frame !== undefined && f.frame >= from && f.frame <= until;
   const jsonLockstep = json.messagesNamed("lockstepFrame").filter(inWindow);
   assert.ok(jsonLockstep.length >= 30, `${jsonLockstep.length} lockstep frames compared`);
   assert.deepEqual(jsonLockstep, sdkLockstep.filter(inWindow));

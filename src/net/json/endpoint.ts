@@ -22,7 +22,7 @@ import { RateLimiter, ReplyThrottle } from "../rateLimit.ts";
 import type { ConnectionGuard } from "../connectionGuard.ts";
 import { JsonClient } from "./client.ts";
 import { feedOf } from "./feed.ts";
-import { JOIN_ACK_FRAME, LEAVE_FRAME, authContextFor, connectClient, enrollInKeepalive, roomDataFrame, transportWss } from "./internals.ts";
+import { JOIN_ACK_FRAME, LEAVE_FRAME, authContextFor, connectClient, enrollInKeepalive, roomDataFrame, transportWss, uncheckedVersions } from "./internals.ts";
 import {
   CLOSE_JOIN_TIMEOUT,
   EnvelopeErrors,
@@ -250,6 +250,8 @@ export class JsonEndpoint {
     private readonly guard: Pick<ConnectionGuard, "releaseJoined">,
   ) {
     this.wss = transportWss(transport);
+    const unchecked = uncheckedVersions();
+    if (unchecked.length) logger.warn({ unchecked }, "the JSON protocol reaches into internals checked against other versions: run test/unit/json-internals.test.ts");
   }
 
   attach(http: HttpServer): void {

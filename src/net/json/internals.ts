@@ -17,7 +17,9 @@
  *   `shouldShutdownServer` (attachToServer clears it; we own the server).
  * - The transport's keepalive: each ws carries `pingCount`, reset by "pong".
  */
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { Protocol, connectClientToRoom, createAuthContext, getMessageBytes, type AuthContext, type Client, type Room } from "@colyseus/core";
 import type { WebSocketTransport } from "@colyseus/ws-transport";
@@ -28,9 +30,24 @@ export const CHECKED_VERSIONS = { "@colyseus/core": "0.18.17", "@colyseus/ws-tra
 
 const require = createRequire(import.meta.url);
 
+/** A package's installed version (read from its package.json: not every package exports that path). */
+function versionOf(name: string): string {
+  let dir = path.dirname(require.resolve(name));
+  for (;;) {
+    const file = path.join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version: string };
+      if (pkg.name === name) return pkg.version;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return "unknown";
+    dir = up;
+  }
+}
+
 /** Installed versions of the packages in CHECKED_VERSIONS. */
 export function installedVersions(): Record<keyof typeof CHECKED_VERSIONS, string> {
-  const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+  const version = versionOf;
   return { "@colyseus/core": version("@colyseus/core"), "@colyseus/ws-transport": version("@colyseus/ws-transport"), ws: version("ws") };
 }
 
