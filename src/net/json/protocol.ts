@@ -41,12 +41,8 @@ export const JoinEnvelope = z.object({
 });
 export type JoinEnvelope = z.infer<typeof JoinEnvelope>;
 
-export const SendEnvelope = z.object({
-  type: z.literal("send"),
-  name: z.string().min(1).max(64),
-  data: z.unknown().optional(),
-});
-export type SendEnvelope = z.infer<typeof SendEnvelope>;
+/** `send.name`: a room message type (`input`, `chat`, `match:find`…); `data` is the room's to validate. */
+export const MAX_SEND_NAME_CHARS = 64;
 
 /** Server → client frames. */
 export type ServerFrame =
