@@ -40,3 +40,31 @@ test("applyMergePatch: null removes, objects merge, the target is not mutated", 
   assert.deepEqual(applyMergePatch(target, { a: { b: null, d: 4 } }), { a: { c: 2, d: 4 } });
   assert.deepEqual(target, { a: { b: 1, c: 2 } });
 });
+
+test("syncSnapshot keeps a plain snapshot of a Schema state in place and returns the same patch as a full diff", async () => {
+  const { MyRoomState, Player } = await import("../../src/rooms/schema/MyRoomState.ts");
+  const { syncSnapshot } = await import("../../src/net/json/snapshot.ts");
+  const state = new MyRoomState();
+  const snapshot = state.toJSON() as { [key: string]: Json };
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let tick = 0; tick < 400; tick++) {
+    const before = structuredClone(snapshot);
+    state.frame = tick;
+    const id = "s" + Math.floor(rnd() * 6);
+    const roll = rnd();
+    if (roll < 0.2) state.players.set(id, new Player({ sessionId: id, userId: "u" + id, seatIndex: Math.floor(rnd() * 4), online: true, x: 100, y: 100, attacking: false }));
+    else if (roll < 0.3) state.players.delete(id);
+    else {
+      const p = state.players.get(id);
+      if (p) {
+        p.x = Math.round(rnd() * 800);
+        if (rnd() < 0.3) p.online = !p.online;
+        if (rnd() < 0.3) p.attacking = rnd() < 0.5;
+      }
+    }
+    const patch = syncSnapshot(state, snapshot);
+    assert.deepEqual(snapshot, state.toJSON(), `snapshot at tick ${tick}`);
+    assert.deepEqual(patch, diffMergePatch(before, state.toJSON() as Json), `patch at tick ${tick}`);
+  }
+});

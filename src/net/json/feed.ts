@@ -11,7 +11,9 @@
 import { ClientState } from "@colyseus/core";
 import type { JsonClient } from "./client.ts";
 import type { DecodedMessage } from "./encode.ts";
+import type { Schema } from "@colyseus/schema";
 import { diffMergePatch, type Json } from "./mergePatch.ts";
+import { syncSnapshot } from "./snapshot.ts";
 
 interface Snapshot {
   frame: number;
@@ -62,7 +64,7 @@ export class RoomFeed {
   /** True between jsonTickStarted and jsonTickEnded. */
   inTick = false;
   private readonly clients = new Set<JsonClient>();
-  /** The state after the last tick, as every up-to-date JSON client holds it. */
+  /** The state after the last tick, as every up-to-date JSON client holds it; updated in place each tick (sent whole only by `resync`). */
   private last: Snapshot | undefined;
 
   constructor(private readonly room: StatefulRoom) {}
@@ -111,10 +113,16 @@ export class RoomFeed {
   flush(): void {
     this.inTick = false;
     if (this.clients.size === 0) return;
-    const next = this.snapshotNow();
-    const previous = this.last;
-    this.last = next;
-    const shared = previous ? diffMergePatch(previous.state, next.state) ?? {} : undefined;
+    let shared: Json | undefined;
+    if (this.last) {
+      // The kept snapshot is brought up to date in place; what changed is the shared patch.
+      shared = syncSnapshot(this.room.state as Schema, this.last.state as { [key: string]: Json }) ?? {};
+      const frame = (this.last.state as { frame?: unknown }).frame;
+      this.last.frame = typeof frame === "number" ? frame : 0;
+    } else {
+      this.last = this.snapshotNow();
+    }
+    const next = this.last;
     let sharedMessages: DecodedMessage[] | undefined;
     let sharedTail: Buffer | undefined;
 
