@@ -21,7 +21,7 @@ import { ConnectionGuard } from "./net/connectionGuard.ts";
 import { createHttpServer } from "./net/httpServer.ts";
 import { JsonEndpoint, chooseSubprotocol, isJsonUpgrade } from "./net/json/endpoint.ts";
 import { installMatchmakeChecks } from "./net/matchmakeChecks.ts";
-import { attachTransport } from "./net/json/internals.ts";
+import { attachTransport } from "./net/internals.ts";
 import { copyStateFramesOnSend } from "./net/sendPath.ts";
 import { colyseusLogger } from "./utils/logger.ts";
 import { OutageTolerantRedisDriver, republishAfterRedisOutages } from "./utils/redisRecovery.ts";

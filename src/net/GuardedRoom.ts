@@ -117,8 +117,11 @@ export abstract class GuardedRoom<Options extends RoomOptions = RoomOptions, Sen
     client.send(this.errorChannelFor(type), { code, message });
   }
 
-  /** A sustained flood: the client is closed with 4002 and holds no seat (contract §6). */
-  protected closeForAbuse(client: Client): void {
+  /**
+   * A sustained flood: the client is closed with 4002 and holds no seat (contract §6).
+   * Public for the JSON endpoint, whose own rate limit (frames the room never sees) closes through it.
+   */
+  closeForAbuse(client: Client): void {
     this.log.warn({ sessionId: client.sessionId }, "closing client for sustained message flood");
     this.closeGate(client.sessionId);
     metrics.clientsClosed.inc({ code: String(CloseCodes.ABUSE) });

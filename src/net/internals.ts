@@ -7,7 +7,17 @@
  * there first, with the entry's name, instead of somewhere in a room.
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
-import { Room, RoomInternalState, matchMaker, type Client } from "@colyseus/core";
+import {
+  Protocol,
+  Room,
+  RoomInternalState,
+  connectClientToRoom,
+  createAuthContext,
+  getMessageBytes,
+  matchMaker,
+  type AuthContext,
+  type Client,
+} from "@colyseus/core";
 import { WebSocketClient, type WebSocketTransport } from "@colyseus/ws-transport";
 import type { WebSocket, WebSocketServer } from "ws";
 
@@ -178,4 +188,68 @@ export function interceptRequests(http: HttpServer, intercept: (req: IncomingMes
     if (event === "request" && intercept(args[0] as IncomingMessage, args[1] as ServerResponse)) return true;
     return (emit as (this: HttpServer, event: string, ...args: unknown[]) => boolean).call(this, event, ...args);
   } as typeof http.emit;
+}
+
+// --- The JSON protocol (contract §9, ./json/): a Colyseus Client that is not a ws one ---
+//
+// A JSON client is joined exactly as the ws transport joins an SDK client, and relies on
+// the Client contract Room#_onJoin uses: `ref` is an EventEmitter Colyseus listens to for
+// "message" (inbound frames → the room's `_onMessage`) and "close" (leave); `raw()`
+// receives the JOIN_ROOM handshake, the full state (ROOM_STATE) and every message frame
+// (ROOM_DATA: type + msgpack); `_enqueuedMessages` buffers until the client acknowledges
+// JOIN_ROOM (the frame `JOIN_ACK_FRAME`); `readyState` is read on reconnection.
+
+/**
+ * Attaches a `noServer` transport to `http`, leaving the upgrades `filter` refuses to
+ * other listeners (the JSON endpoint), and sets the protected `shouldShutdownServer`
+ * back to true: attachToServer clears it for a server the transport does not own, but
+ * here Colyseus' shutdown must close `http` as it closes a server it created.
+ */
+export function attachTransport(transport: WebSocketTransport, http: HttpServer, filter: (req: IncomingMessage) => boolean): void {
+  transport.attachToServer(http, { filter });
+  (transport as unknown as { shouldShutdownServer: boolean }).shouldShutdownServer = true;
+}
+
+/**
+ * Puts a ws completed outside the transport's "connection" path under the transport's
+ * keepalive: its ping loop terminates a ws whose `pingCount` reached the limit, and the
+ * transport's own "pong" handler (set in onConnection, which JSON sockets skip) resets it.
+ */
+export function enrollInKeepalive(ws: WebSocket): void {
+  const tracked = ws as WebSocket & { pingCount: number };
+  tracked.pingCount = 0;
+  ws.on("pong", () => (tracked.pingCount = 0));
+}
+
+/** The auth context the ws transport builds for a connection (`createAuthContext`, exported but @internal). */
+export function authContextFor(req: IncomingMessage): AuthContext {
+  return createAuthContext({ headers: req.headers as Record<string, string>, remoteAddress: req.socket.remoteAddress });
+}
+
+/** Consumes `client`'s seat reservation in `room` as the ws transport does (`connectClientToRoom`, @internal). */
+export function connectClient(room: Room | undefined, client: Client, context: AuthContext, reconnectionToken?: string): Promise<void> {
+  return connectClientToRoom(room, client as Parameters<typeof connectClientToRoom>[1], context, { reconnectionToken });
+}
+
+/** Colyseus frame kinds a JSON client's `raw()` tells apart. */
+export const Frame = {
+  JOIN_ROOM: Protocol.JOIN_ROOM,
+  ERROR: Protocol.ERROR,
+  ROOM_DATA: Protocol.ROOM_DATA,
+  ROOM_DATA_BYTES: Protocol.ROOM_DATA_BYTES,
+  ROOM_STATE: Protocol.ROOM_STATE,
+  ROOM_STATE_PATCH: Protocol.ROOM_STATE_PATCH,
+} as const;
+
+/** The low 5 bits of byte 0 name the frame; the high bits are modifiers (Colyseus' PROTOCOL_CODE_MASK). */
+export const frameKind = (data: Uint8Array): number => (data.length > 0 ? data[0]! & 0x1f : -1);
+
+/** The frame an SDK sends to acknowledge JOIN_ROOM: Colyseus then sends the full state and the queued messages. */
+export const JOIN_ACK_FRAME = Buffer.from([Protocol.JOIN_ROOM]);
+/** The frame an SDK sends for a consented leave. */
+export const LEAVE_FRAME = Buffer.from([Protocol.LEAVE_ROOM]);
+
+/** The frame an SDK's `room.send(name, data)` puts on the wire (type string + msgpack payload), via Colyseus' own encoder. */
+export function roomDataFrame(name: string, data: unknown): Buffer {
+  return getMessageBytes.raw(Protocol.ROOM_DATA, name, data) as Buffer;
 }

@@ -45,6 +45,17 @@ export const MatchErrorCodes = {
 } as const;
 export type MatchErrorCode = (typeof MatchErrorCodes)[keyof typeof MatchErrorCodes];
 
+/** `error.code` of the JSON protocol's envelope faults (contract §9); the socket stays open. */
+export const EnvelopeErrors = {
+  /** Not JSON, not an object, unknown `type`, a missing or malformed field. */
+  BAD_FRAME: "BAD_FRAME",
+  /** `send`, `resync` or `leave` before a join. */
+  NOT_JOINED: "NOT_JOINED",
+  /** A second `join` on a socket that is in (or joining) a room: one room per socket. */
+  ALREADY_JOINED: "ALREADY_JOINED",
+} as const;
+export type EnvelopeError = (typeof EnvelopeErrors)[keyof typeof EnvelopeErrors];
+
 /** Any `{ code }` a room sends on an error channel (`error`, `match:error`, `party:error`). */
 export type ReplyCode = ErrorCodeName | MatchErrorCode;
 
@@ -64,6 +75,8 @@ export const CloseCodes = {
   SLOW_CONSUMER: CloseCode.MAY_TRY_RECONNECT,
   /** Replaced by a newer connection of the same user (ours). */
   REPLACED: 4100,
+  /** A JSON-protocol socket that did not join a room in time (contract §9): WebSocket "policy violation". */
+  JOIN_TIMEOUT: 1008,
 } as const;
 export type CloseCodeValue = (typeof CloseCodes)[keyof typeof CloseCodes];
 

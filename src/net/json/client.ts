@@ -12,7 +12,7 @@
 import { EventEmitter } from "node:events";
 import { ClientState, enqueueClientRaw, type Client, type ISendOptions } from "@colyseus/core";
 import type { WebSocket } from "ws";
-import { Frame, frameKind } from "./internals.ts";
+import { Frame, frameKind } from "../internals.ts";
 import { decodeError, decodeMessage, messageText, type DecodedMessage } from "./encode.ts";
 import type { RoomFeed } from "./feed.ts";
 

@@ -6,7 +6,7 @@
 import { decode } from "@colyseus/schema";
 import { unpack } from "msgpackr";
 import { logger } from "../../utils/logger.ts";
-import { Frame, frameKind } from "./internals.ts";
+import { Frame, frameKind } from "../internals.ts";
 
 /** One room message, as it appears in `patch.messages` (`body`) and in a `message` frame. */
 export interface DecodedMessage {

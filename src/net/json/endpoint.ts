@@ -14,24 +14,22 @@ import type { Socket } from "node:net";
 import { matchMaker, type Room } from "@colyseus/core";
 import type { WebSocketTransport } from "@colyseus/ws-transport";
 import type { WebSocket, WebSocketServer } from "ws";
-import { CloseCodes, ErrorCodes, JoinCodes } from "../../protocol/codes.ts";
+import { CloseCodes, EnvelopeErrors, ErrorCodes, JoinCodes, type EnvelopeError } from "../../protocol/codes.ts";
 import { logger } from "../../utils/logger.ts";
 import { metrics } from "../../utils/metrics.ts";
 import { isShuttingDown } from "../../shutdown.ts";
 import { RateLimiter, ReplyThrottle } from "../rateLimit.ts";
 import type { ConnectionGuard } from "../connectionGuard.ts";
+import { GuardedRoom } from "../GuardedRoom.ts";
 import { JsonClient } from "./client.ts";
 import { feedOf } from "./feed.ts";
-import { JOIN_ACK_FRAME, LEAVE_FRAME, authContextFor, connectClient, enrollInKeepalive, roomDataFrame, transportWss, uncheckedVersions } from "./internals.ts";
+import { JOIN_ACK_FRAME, LEAVE_FRAME, authContextFor, connectClient, enrollInKeepalive, roomDataFrame, webSocketServerOf } from "../internals.ts";
 import {
-  CLOSE_JOIN_TIMEOUT,
-  EnvelopeErrors,
   JOIN_TIMEOUT_MS,
   JSON_PATH,
   JSON_SUBPROTOCOL,
   JoinEnvelope,
   MAX_SEND_NAME_CHARS,
-  type EnvelopeError,
 } from "./protocol.ts";
 import { describeZodError, ownOptions } from "../../protocol/messages.ts";
 
@@ -67,7 +65,7 @@ class JsonSession {
     this.joinTimer = setTimeout(() => {
       if (this.phase === "joined" || this.phase === "closed") return;
       metrics.jsonEnvelopeErrors.inc({ code: "JOIN_TIMEOUT" });
-      ws.close(CLOSE_JOIN_TIMEOUT, `join within ${JOIN_TIMEOUT_MS / 1000} s`);
+      ws.close(CloseCodes.JOIN_TIMEOUT, `join within ${JOIN_TIMEOUT_MS / 1000} s`);
     }, JOIN_TIMEOUT_MS);
     this.joinTimer.unref();
     ws.on("message", (data: Buffer | Buffer[] | ArrayBuffer) => this.onFrame(data));
@@ -220,11 +218,11 @@ class JsonSession {
   }
 
   private closeForAbuse(): void {
-    if (this.client && this.room && this.phase === "joined") {
-      // Through the room, so it sees a 4002 drop and holds no seat (contract §6).
-      logger.warn({ sessionId: this.client.sessionId, roomId: this.room.roomId }, "closing JSON client for sustained message flood");
-      this.room.kickClient(this.client.sessionId, CloseCodes.ABUSE, "message flood");
+    const { client, room } = this;
+    if (client && this.phase === "joined" && room instanceof GuardedRoom) {
+      // Through the room, as for an SDK client: it sees a 4002 drop, holds no seat, counts it.
       this.phase = "closed";
+      room.closeForAbuse(client);
       return;
     }
     metrics.clientsClosed.inc({ code: String(CloseCodes.ABUSE) });
@@ -252,9 +250,7 @@ export class JsonEndpoint {
     transport: WebSocketTransport,
     private readonly guard: Pick<ConnectionGuard, "releaseJoined">,
   ) {
-    this.wss = transportWss(transport);
-    const unchecked = uncheckedVersions();
-    if (unchecked.length) logger.warn({ unchecked }, "the JSON protocol reaches into internals checked against other versions: run test/unit/json-internals.test.ts");
+    this.wss = webSocketServerOf(transport);
   }
 
   attach(http: HttpServer): void {

@@ -9,7 +9,6 @@
  * broadcasts in between ride in that tick's `patch.messages`.
  */
 import { ClientState } from "@colyseus/core";
-import type { JsonClient } from "./client.ts";
 import type { DecodedMessage } from "./encode.ts";
 import type { Schema } from "@colyseus/schema";
 import { diffMergePatch, type Json } from "./mergePatch.ts";
@@ -22,6 +21,19 @@ interface Snapshot {
 
 interface StatefulRoom {
   state?: unknown;
+}
+
+/** What the feed needs of a JSON client (./client.ts implements it). */
+export interface FeedClient {
+  state: number;
+  /** `seq` of the last `state`/`patch` sent; -1 before the first `state`. */
+  seq: number;
+  /** Broadcasts received during the current tick, for its `patch.messages`. */
+  tickMessages: DecodedMessage[];
+  /** The snapshot its last `state` held when that is not the feed's last one: its next patch is diffed from it. */
+  base: unknown;
+  feed: RoomFeed | undefined;
+  sendText(text: string | Buffer): void;
 }
 
 const feeds = new WeakMap<object, RoomFeed>();
@@ -63,18 +75,18 @@ const NO_MESSAGES: DecodedMessage[] = [];
 export class RoomFeed {
   /** True between jsonTickStarted and jsonTickEnded. */
   inTick = false;
-  private readonly clients = new Set<JsonClient>();
+  private readonly clients = new Set<FeedClient>();
   /** The state after the last tick, as every up-to-date JSON client holds it; updated in place each tick (sent whole only by `resync`). */
   private last: Snapshot | undefined;
 
   constructor(private readonly room: StatefulRoom) {}
 
-  add(client: JsonClient): void {
+  add(client: FeedClient): void {
     client.feed = this;
     this.clients.add(client);
   }
 
-  remove(client: JsonClient): void {
+  remove(client: FeedClient): void {
     this.clients.delete(client);
     if (this.clients.size === 0) this.last = undefined;
   }
@@ -85,7 +97,7 @@ export class RoomFeed {
     return { frame: typeof frame === "number" ? frame : 0, state };
   }
 
-  private sendSnapshot(client: JsonClient, snapshot: Snapshot): void {
+  private sendSnapshot(client: FeedClient, snapshot: Snapshot): void {
     client.seq++;
     client.sendText(`{"type":"state","seq":${client.seq},"frame":${snapshot.frame},"state":${JSON.stringify(snapshot.state)}}`);
   }
@@ -95,14 +107,14 @@ export class RoomFeed {
    * already differ from the last tick's (this very player was just added). The client's
    * next patch is diffed from what it got.
    */
-  sendState(client: JsonClient): void {
+  sendState(client: FeedClient): void {
     const now = this.snapshotNow();
     client.base = now;
     this.sendSnapshot(client, now);
   }
 
   /** `resync`: the state the client's patches lead to at this seq (the last tick's), so it can compare. */
-  resync(client: JsonClient): void {
+  resync(client: FeedClient): void {
     if (client.seq < 0) return; // its first `state` is still on its way
     const held = (client.base as Snapshot | undefined) ?? this.last;
     if (held) return this.sendSnapshot(client, held);

@@ -8,21 +8,8 @@ import { z } from "zod";
 export const JSON_PATH = "/json";
 export const JSON_SUBPROTOCOL = "framesync.json.v1";
 
-/** A socket that has not joined a room within this time is closed with CLOSE_JOIN_TIMEOUT. */
+/** A socket that has not joined a room within this time is closed with CloseCodes.JOIN_TIMEOUT (1008). */
 export const JOIN_TIMEOUT_MS = 15_000;
-/** WebSocket "policy violation": the close code §9 names for the join timeout. */
-export const CLOSE_JOIN_TIMEOUT = 1008;
-
-/** `error.code` of envelope faults (§9); the socket stays open. */
-export const EnvelopeErrors = {
-  /** Not JSON, not an object, unknown `type`, a missing or malformed field. */
-  BAD_FRAME: "BAD_FRAME",
-  /** `send`, `resync` or `leave` before a join. */
-  NOT_JOINED: "NOT_JOINED",
-  /** A second `join` on a socket that is in (or joining) a room. */
-  ALREADY_JOINED: "ALREADY_JOINED",
-} as const;
-export type EnvelopeError = (typeof EnvelopeErrors)[keyof typeof EnvelopeErrors];
 
 export const JOIN_MODES = ["joinOrCreate", "create", "join", "joinById", "reconnect"] as const;
 export type JoinMode = (typeof JOIN_MODES)[number];
