@@ -59,7 +59,7 @@ test("the no-SDK page joins over /json, moves with the keyboard and resyncs to i
 
   const me = joined.find((m) => m.userId === "web-wendy");
   assert.ok(me, "the SDK client saw the page's player join");
-  await waitFor(() => actions.some((a) => a.sessionId === me.sessionId && a.action === "move"), 5000, "the SDK client seeing it move");
+  await waitFor(() => actions.some((a) => a.sessionId === me.sessionId && a.action === "move"), { timeoutMs: 5000, what: "the SDK client seeing it move" });
   assert.ok(!requested.some((u) => u.includes("colyseus")), "the page loads no SDK");
   assert.ok(requested.some((u) => u.endsWith("/json")), "it talks to /json");
   assert.deepEqual(errors, []);

@@ -32,7 +32,7 @@ async function readMetrics(): Promise<Map<string, number>> {
 async function counted(key: string, action: () => Promise<void>, atLeast = 1): Promise<void> {
   const before = (await readMetrics()).get(key) ?? 0;
   await action();
-  await waitFor(async () => ((await readMetrics()).get(key) ?? 0) >= before + atLeast, 3000, `${key} to grow by ${atLeast}`);
+  await waitFor(async () => ((await readMetrics()).get(key) ?? 0) >= before + atLeast, { timeoutMs: 3000, what: `${key} to grow by ${atLeast}` });
 }
 
 /** A JSON socket seated in the mover's room. */
@@ -208,7 +208,7 @@ test("a JSON flood: RATE_LIMITED, then closed with 4002 holding no seat; the roo
   } finally {
     clearInterval(timer);
   }
-  await waitFor(() => left.length === 1, 3000, "playerLeft for the flooder");
+  await waitFor(() => left.length === 1, { timeoutMs: 3000, what: "playerLeft for the flooder" });
   assert.equal(offline.length, 0, "abuse holds no seat");
   assert.ok(((await readMetrics()).get('framesync_clients_closed_total{code="4002"}') ?? 0) >= closedBefore + 1);
 });

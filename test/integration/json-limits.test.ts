@@ -32,7 +32,7 @@ test("JSON sockets not in a room count against the per-IP cap; a joined one stop
 });
 
 test("/metrics counts clients by protocol", async () => {
-  await waitFor(async () => (await metric('framesync_clients_by_protocol{protocol="json"}')) === 0, 5000, "no JSON clients left");
+  await waitFor(async () => (await metric('framesync_clients_by_protocol{protocol="json"}')) === 0, { timeoutMs: 5000, what: "no JSON clients left" });
   const json = await JsonSocket.open(server.endpoint);
   const joined = await json.join("joinOrCreate", "game_room", { token: tokenFor("counted-json", server.cfg) });
   const room = await sdk(server.endpoint).joinById(joined.roomId, { token: tokenFor("counted-sdk", server.cfg) });
@@ -41,5 +41,5 @@ test("/metrics counts clients by protocol", async () => {
   json.sendJson({ type: "leave" });
   await json.closed;
   await room.leave();
-  await waitFor(async () => (await metric('framesync_clients_by_protocol{protocol="json"}')) === 0, 3000, "the JSON client uncounted");
+  await waitFor(async () => (await metric('framesync_clients_by_protocol{protocol="json"}')) === 0, { timeoutMs: 3000, what: "the JSON client uncounted" });
 });

@@ -83,6 +83,6 @@ test("an SDK client and a JSON client see the same actions, chat, lockstep frame
   json.sendJson({ type: "leave" });
   await json.closed;
   await nextMessage(room, "playerLeft").catch(() => undefined);
-  await waitFor(() => (room.state as any).players.size === 1, 3000, "the JSON player gone from the SDK state");
+  await waitFor(() => (room.state as any).players.size === 1, { timeoutMs: 3000, what: "the JSON player gone from the SDK state" });
   await room.leave();
 });

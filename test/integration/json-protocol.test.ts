@@ -181,7 +181,7 @@ describe("seats over /json (contract §3)", () => {
     const again = await b.join("joinById", joined.roomId, { token: tokenFor("jill", server.cfg), reconnectKey: key });
     assert.notEqual(again.sessionId, joined.sessionId);
     await b.next((f) => f.type === "message" && f.name === "reconnect:ok");
-    await waitFor(() => (b.state as any)?.players?.[again.sessionId], 3000, "the moved player");
+    await waitFor(() => (b.state as any)?.players?.[again.sessionId], { timeoutMs: 3000, what: "the moved player" });
     assert.equal((b.state as any).players[again.sessionId].x, x);
     assert.equal((b.state as any).players[joined.sessionId], undefined);
   });
@@ -224,7 +224,7 @@ describe("lockstep and matchmaking over /json", () => {
     assert.equal(joins[0]!.roomId, joins[1]!.roomId);
     const fs = await games[0]!.next((f) => f.type === "message" && f.name === "frameSync");
     assert.equal(fs.data.matchId, found[0]!.data.matchId);
-    await waitFor(() => Object.keys((games[0]!.state as any)?.players ?? {}).length === 2, 3000, "both players in the JSON state");
+    await waitFor(() => Object.keys((games[0]!.state as any)?.players ?? {}).length === 2, { timeoutMs: 3000, what: "both players in the JSON state" });
   });
 });
 

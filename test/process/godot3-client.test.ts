@@ -60,7 +60,7 @@ test("the Godot 3 GDScript client joins, plays, resyncs, reconnects by key and l
   assert.match(output, /PASS: joined, played \d+ inputs/);
 
   // What the server saw, through an SDK client's eyes.
-  await waitFor(() => left.some((m) => m.userId === "godot-player"), 5000, "the Godot player's playerLeft");
+  await waitFor(() => left.some((m) => m.userId === "godot-player"), { timeoutMs: 5000, what: "the Godot player's playerLeft" });
   const first = joinedMsgs.find((m) => m.userId === "godot-player");
   assert.ok(first, "playerJoined for the Godot player");
   const moves = actions.filter((a) => a.sessionId === first.sessionId && a.action === "move");

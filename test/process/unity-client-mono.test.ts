@@ -58,7 +58,7 @@ test("the Unity C# client (ClientWebSocket) joins, plays, resyncs, reconnects by
   assert.equal(code, 0, `the C# client's verdict (exit ${code}):\n${output}`);
   assert.match(output, /PASS: joined, played 40 inputs/);
 
-  await waitFor(() => left.some((m) => m.userId === "unity-player"), 5000, "the C# player's playerLeft");
+  await waitFor(() => left.some((m) => m.userId === "unity-player"), { timeoutMs: 5000, what: "the C# player's playerLeft" });
   const first = joined.find((m) => m.userId === "unity-player");
   assert.ok(first);
   assert.ok(actions.filter((a) => a.sessionId === first.sessionId && a.action === "move").length >= 20, "the SDK client saw it move");
