@@ -217,12 +217,19 @@ el.autoReconnect.addEventListener("change", () => {
   session.setAutoReconnect(el.autoReconnect.checked);
   persistForm();
 });
-el.token.addEventListener("input", showTokenInfo);
-el.demoUser.addEventListener("input", showTokenInfo);
+// Who the player is decides which saved seat Reconnect would take back (a new tab starts
+// with an empty form, and typing the name is how its seat is found again).
+const identityChanged = () => {
+  showTokenInfo();
+  refreshPanels();
+};
+el.token.addEventListener("input", identityChanged);
+el.demoUser.addEventListener("input", identityChanged);
+el.userName.addEventListener("input", refreshPanels);
 el.userName.addEventListener("change", () => {
   // A new name means a new player: its token is fetched on the next join.
   if (claimsOf(el.token.value)?.userId !== el.userName.value.trim()) el.token.value = "";
-  showTokenInfo();
+  identityChanged();
 });
 
 el.chatForm.addEventListener("submit", (e) => {
