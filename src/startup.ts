@@ -35,11 +35,20 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+/** The port REDIS_URL points at, so the hint starts Redis where the server will look. */
+function redisPort(url: string): string {
+  try {
+    return new URL(url).port || "6379";
+  } catch {
+    return "6379";
+  }
+}
+
 function redisUnreachable(url: string, reason: string): never {
   const shown = redactRedisUrl(url);
   die(
     { redisUrl: shown, err: reason },
-    `REDIS_URL=${shown} is unreachable (${reason}): start Redis there (e.g. \`redis-server --port 6379\`), ` +
+    `REDIS_URL=${shown} is unreachable (${reason}): start Redis there (e.g. \`redis-server --port ${redisPort(url)}\`), ` +
       `correct REDIS_URL, or unset REDIS_URL to run a single process without Redis`,
   );
 }

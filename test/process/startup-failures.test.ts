@@ -95,6 +95,8 @@ test("an unreachable REDIS_URL ends the boot naming REDIS_URL and the fix, not a
   const msg = assertOneFatalLine(out, /REDIS_URL=redis:\/\/127\.0\.0\.1:\d+\/? is unreachable/, /start Redis/, /unset REDIS_URL/);
   assert.doesNotMatch(out.output, /MaxRetriesPerRequestError/);
   assert.match(msg, /ECONNREFUSED/);
+  // The hint starts Redis on the port the URL names, not on the default one.
+  assert.ok(msg.includes(`redis-server --port ${deadRedis}`), msg);
 });
 
 test("a REDIS_URL password never appears in the log", async () => {
