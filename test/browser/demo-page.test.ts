@@ -370,21 +370,33 @@ describe("two tabs play one room", () => {
   });
 
   test("a tab closed abruptly, then a new tab: typing the name enables Reconnect, which takes the seat back", async () => {
-    const before = await settledPlayer(bobPage, alice);
-    await alicePage.close({ runBeforeUnload: false });
-    await until(bobPage, "alice offline after her tab closed", (s) => playerOf(s, alice)?.online === false);
-    // A new tab starts with an empty form (it is kept per tab); the seat is kept per user.
-    alicePage = await openDemo(context);
-    const reconnect = alicePage.getByRole("button", { name: "Reconnect" });
-    assert.equal(await reconnect.isEnabled(), false);
-    await alicePage.getByLabel("Name (dev token)").fill(alice);
-    await waitFor(() => reconnect.isEnabled(), UI_TIMEOUT_MS, "Reconnect enabled once the name is typed");
-    await reconnect.click();
-    const back = await until(alicePage, "the new tab in alice's seat", (s) => s.status === "connected" && s.fps > 0 && playerOf(s, alice)?.sessionId === s.sessionId);
-    assert.equal(back.roomId, roomId);
-    assert.equal(back.seatIndex, 0);
-    assert.deepEqual([playerOf(back, alice)!.x, playerOf(back, alice)!.y], [before.x, before.y]);
-    await until(bobPage, "alice online again in bob's tab", (s) => playerOf(s, alice)?.online === true);
+    // Its own tabs: this test closes one, which the shared two tabs must not suffer.
+    const own = await newContext();
+    try {
+      let alicePage = await openDemo(own);
+      const bobPage = await openDemo(own);
+      const alice = uniqueName("alice");
+      const first = await joinWithName(alicePage, alice, "Create");
+      const token = await alicePage.getByLabel("Access token (JWT)").inputValue();
+      await joinByIdAs(bobPage, token, uniqueName("bob"), first.roomId);
+      const before = await settledPlayer(bobPage, alice);
+      await alicePage.close({ runBeforeUnload: false });
+      await until(bobPage, "alice offline after her tab closed", (s) => playerOf(s, alice)?.online === false);
+      // A new tab starts with an empty form (it is kept per tab); the seat is kept per user.
+      alicePage = await openDemo(own);
+      const reconnect = alicePage.getByRole("button", { name: "Reconnect" });
+      assert.equal(await reconnect.isEnabled(), false);
+      await alicePage.getByLabel("Name (dev token)").fill(alice);
+      await waitFor(() => reconnect.isEnabled(), { timeoutMs: UI_TIMEOUT_MS, what: "Reconnect enabled once the name is typed" });
+      await reconnect.click();
+      const back = await until(alicePage, "the new tab in alice's seat", (s) => s.status === "connected" && s.fps > 0 && playerOf(s, alice)?.sessionId === s.sessionId);
+      assert.equal(back.roomId, first.roomId);
+      assert.equal(back.seatIndex, 0);
+      assert.deepEqual([playerOf(back, alice)!.x, playerOf(back, alice)!.y], [before.x, before.y]);
+      await until(bobPage, "alice online again in bob's tab", (s) => playerOf(s, alice)?.online === true);
+    } finally {
+      await own.close();
+    }
   });
 });
 
