@@ -47,7 +47,7 @@ async function startPinned(variantEnv: Record<string, string>) {
   const nodeArgs = profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [];
   const child = spawn("taskset", ["-c", serverCore, NODE, ...nodeArgs, "--import", "tsx", path.join(dir, "bench/lib/orphanGuard.ts"), entry], {
     cwd: dir,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", MAX_PENDING_CONNECTIONS_PER_IP: "0", ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "error", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", MAX_PENDING_CONNECTIONS_PER_IP: "0", ...env },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const http = `http://127.0.0.1:${port}`;
@@ -93,6 +93,9 @@ async function runOne(variant: (typeof variants)[number], round: number) {
         clients: load.joined,
         cpu: +cpu.toFixed(3),
         cpuMsPerClientS: +((cpu / load.joined) * 1000).toFixed(4),
+        // Per unit of work done, for windows where a starved server did less of it.
+        cpuUsPerInput: +((cpu / Math.max(1, (total(m1, "framesync_inputs_accepted_total") - total(m0, "framesync_inputs_accepted_total")) / seconds)) * 1e6).toFixed(2),
+        cpuUsPerMsgDown: +((cpu / Math.max(1, rep.messagesDown / rep.seconds)) * 1e6).toFixed(3),
         tickP50: lateness.p50Ms,
         tickP99: lateness.p99Ms,
         tickRunMeanMs: duration.count ? +((duration.sumSeconds / duration.count) * 1000).toFixed(3) : null,
@@ -129,7 +132,7 @@ try {
     for (let r = 0; r < rounds; r++) {
       const a = results.find((x) => x.round === r && x.variant === base)!;
       const b = results.find((x) => x.round === r && x.variant === v.name)!;
-      ratios.push({ round: r, cpuPerClient: +(b.cpuMsPerClientS / a.cpuMsPerClientS).toFixed(3), tickP99: a.tickP99 && b.tickP99 ? +(b.tickP99 / a.tickP99).toFixed(2) : null, tickRun: a.tickRunMeanMs && b.tickRunMeanMs ? +(b.tickRunMeanMs / a.tickRunMeanMs).toFixed(3) : null });
+      ratios.push({ round: r, cpuPerClient: +(b.cpuMsPerClientS / a.cpuMsPerClientS).toFixed(3), cpuPerMsgDown: +(b.cpuUsPerMsgDown / a.cpuUsPerMsgDown).toFixed(3), tickP99: a.tickP99 && b.tickP99 ? +(b.tickP99 / a.tickP99).toFixed(2) : null, tickRun: a.tickRunMeanMs && b.tickRunMeanMs ? +(b.tickRunMeanMs / a.tickRunMeanMs).toFixed(3) : null });
     }
     process.stdout.write(`${JSON.stringify({ ratio: `${v.name}/${base}`, ratios })}\n`);
   }

@@ -21,7 +21,7 @@ import { PendingSeats } from "../net/seatReservations.ts";
 import { CatchUpSender } from "../net/catchUp.ts";
 import { MatchRedelivery } from "../matchmaking/redelivery.ts";
 import { jsonTickEnded, jsonTickStarted } from "../net/json/feed.ts";
-import { corkClients } from "../net/sendPath.ts";
+import { closeFrameWindow, openFrameWindow } from "../net/broadcastFrames.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
 import type { GameServerMessage, GameServerMessages } from "../protocol/serverMessages.ts";
@@ -181,7 +181,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     this.frameSync = new FrameSyncManager(cfg);
     if (recordFrames) this.replay = new RoomReplay(this.replayRules!, this.frameSync.currentFrame);
     this.frameSync.step = (frame, inputs) => {
-      corkClients(this.clients);
+      openFrameWindow(this.clients);
       jsonTickStarted(this);
       // A throwing game step is our bug: counted and logged, and the frame still goes out and is recorded (no hole).
       try {
@@ -192,17 +192,21 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     };
     this.frameSync.afterStep = (frame, frameData) => {
       try {
-        this.onFrameSync(frame, frameData);
-      } catch (err) {
-        this.gameStepFailed("frameSync", frame, err);
+        try {
+          this.onFrameSync(frame, frameData);
+        } catch (err) {
+          this.gameStepFailed("frameSync", frame, err);
+        }
+        this.replay?.recordFrame(frameData, (sessionId) => this.state.players.get(sessionId));
+        if (this.lockstep) {
+          this.broadcastLockstep(frameData);
+          this.catchUps.pumpAll();
+        }
+        this.broadcastPatch();
+        jsonTickEnded(this);
+      } finally {
+        closeFrameWindow();
       }
-      this.replay?.recordFrame(frameData, (sessionId) => this.state.players.get(sessionId));
-      if (this.lockstep) {
-        this.broadcastLockstep(frameData);
-        this.catchUps.pumpAll();
-      }
-      this.broadcastPatch();
-      jsonTickEnded(this);
     };
     this.frameSync.lateTick = (frame, latenessMs, runMs) => {
       const now = Date.now();
