@@ -9,12 +9,14 @@
  * affinity: start it pinned to the other core). A variant is `name:ENV=value,ENV=value`;
  * the key DIR names another checkout to run the server from (e.g. a `git worktree` of the
  * commit before a lever, with node_modules linked), so levers need no switches in src/;
- * ENTRY another server entry (bench/baseline/server.ts: the idiomatic-Colyseus baseline).
+ * ENTRY another server entry (bench/baseline/server.ts: the idiomatic-Colyseus baseline);
+ * SIGNAL_AT_MARK=1 sends the server SIGUSR2 when the window starts (for a preloaded profiler).
  * `--prof DIR` adds `--cpu-prof --cpu-prof-dir DIR` to the servers.
  * Prints one JSON line per run on stdout and the ratios to the first variant at the end;
  * machine noise is the reason for interleaving: judge by ratios within a round.
  */
 import os from "node:os";
+import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { startLoad } from "./lib/loadgen.ts";
@@ -42,7 +44,7 @@ if (variants.length === 0) variants.push({ name: "A", env: {} });
 const log = (m: string) => process.stderr.write(`[ab ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
 async function startPinned(variantEnv: Record<string, string>) {
-  const { DIR: dir = ROOT, ENTRY: entry = "src/index.ts", ...env } = variantEnv;
+  const { DIR: dir = ROOT, ENTRY: entry = "src/index.ts", SIGNAL_AT_MARK: _signal, ...env } = variantEnv;
   const port = await freePort();
   const nodeArgs = profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [];
   const child = spawn("taskset", ["-c", serverCore, NODE, ...nodeArgs, "--import", "tsx", path.join(dir, "bench/lib/orphanGuard.ts"), entry], {
@@ -62,6 +64,13 @@ async function startPinned(variantEnv: Record<string, string>) {
   return { child, http, ws: `ws://127.0.0.1:${port}`, pid: child.pid! };
 }
 
+/** User and system CPU seconds of a process: JS work vs the kernel's share (loopback writes land there). */
+function userSys(pid: number): { user: number; sys: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(fields[11]) / 100, sys: Number(fields[12]) / 100 };
+}
+
 async function runOne(variant: (typeof variants)[number], round: number) {
   const srv = await startPinned(variant.env);
   // taskset execs node: the pid is the server's.
@@ -78,11 +87,15 @@ async function runOne(variant: (typeof variants)[number], round: number) {
       await sleep(warmupS * 1000);
       const loadAvg1m = +os.loadavg()[0].toFixed(2);
       await load.mark();
+      // An investigation hook (e.g. an allocation sampler preloaded with NODE_OPTIONS) starts with the window.
+      if (variant.env.SIGNAL_AT_MARK) process.kill(srv.pid, "SIGUSR2");
       const m0 = await scrape(srv.http);
       const p0 = procSample(srv.pid);
+      const us0 = userSys(srv.pid);
       await sleep(seconds * 1000);
       const m1 = await scrape(srv.http);
       const p1 = procSample(srv.pid);
+      const us1 = userSys(srv.pid);
       const rep = await load.report();
       const lateness = latenessFigures(histogramWindow(m0, m1, "framesync_tick_lateness_seconds"));
       const duration = histogramWindow(m0, m1, "framesync_tick_duration_seconds");
@@ -96,6 +109,8 @@ async function runOne(variant: (typeof variants)[number], round: number) {
         // Per unit of work done, for windows where a starved server did less of it.
         cpuUsPerInput: +((cpu / Math.max(1, (total(m1, "framesync_inputs_accepted_total") - total(m0, "framesync_inputs_accepted_total")) / seconds)) * 1e6).toFixed(2),
         cpuUsPerMsgDown: +((cpu / Math.max(1, rep.messagesDown / rep.seconds)) * 1e6).toFixed(3),
+        userUsPerMsgDown: +(((us1.user - us0.user) / seconds / Math.max(1, rep.messagesDown / rep.seconds)) * 1e6).toFixed(3),
+        sysUsPerMsgDown: +(((us1.sys - us0.sys) / seconds / Math.max(1, rep.messagesDown / rep.seconds)) * 1e6).toFixed(3),
         tickP50: lateness.p50Ms,
         tickP99: lateness.p99Ms,
         tickRunMeanMs: duration.count ? +((duration.sumSeconds / duration.count) * 1000).toFixed(3) : null,
@@ -132,7 +147,7 @@ try {
     for (let r = 0; r < rounds; r++) {
       const a = results.find((x) => x.round === r && x.variant === base)!;
       const b = results.find((x) => x.round === r && x.variant === v.name)!;
-      ratios.push({ round: r, cpuPerClient: +(b.cpuMsPerClientS / a.cpuMsPerClientS).toFixed(3), cpuPerMsgDown: +(b.cpuUsPerMsgDown / a.cpuUsPerMsgDown).toFixed(3), tickP99: a.tickP99 && b.tickP99 ? +(b.tickP99 / a.tickP99).toFixed(2) : null, tickRun: a.tickRunMeanMs && b.tickRunMeanMs ? +(b.tickRunMeanMs / a.tickRunMeanMs).toFixed(3) : null });
+      ratios.push({ round: r, cpuPerClient: +(b.cpuMsPerClientS / a.cpuMsPerClientS).toFixed(3), cpuPerMsgDown: +(b.cpuUsPerMsgDown / a.cpuUsPerMsgDown).toFixed(3), userPerMsgDown: +(b.userUsPerMsgDown / a.userUsPerMsgDown).toFixed(3), sysPerMsgDown: +(b.sysUsPerMsgDown / a.sysUsPerMsgDown).toFixed(3), tickP99: a.tickP99 && b.tickP99 ? +(b.tickP99 / a.tickP99).toFixed(2) : null, tickRun: a.tickRunMeanMs && b.tickRunMeanMs ? +(b.tickRunMeanMs / a.tickRunMeanMs).toFixed(3) : null });
     }
     process.stdout.write(`${JSON.stringify({ ratio: `${v.name}/${base}`, ratios })}\n`);
   }
