@@ -76,6 +76,7 @@ async function runOne(variant: (typeof variants)[number], round: number) {
   // taskset execs node: the pid is the server's.
   try {
     await sleep(500);
+    const idleRss = procSample(srv.pid).rssBytes;
     const rooms = Math.ceil(clients / 4);
     const load = await startLoad(
       { http: srv.http, ws: srv.ws, playersPerRoom: 4, fps, sendHz: 20, latencyEvery: 10, joinConcurrency: 12, joinTimeoutMs: 120_000 },
@@ -92,7 +93,13 @@ async function runOne(variant: (typeof variants)[number], round: number) {
       const m0 = await scrape(srv.http);
       const p0 = procSample(srv.pid);
       const us0 = userSys(srv.pid);
-      await sleep(seconds * 1000);
+      // RSS swings with garbage collection: its mean over the window.
+      const rss: number[] = [];
+      const end = performance.now() + seconds * 1000;
+      while (performance.now() < end) {
+        await sleep(Math.min(500, end - performance.now()));
+        rss.push(procSample(srv.pid).rssBytes);
+      }
       const m1 = await scrape(srv.http);
       const p1 = procSample(srv.pid);
       const us1 = userSys(srv.pid);
@@ -119,6 +126,9 @@ async function runOne(variant: (typeof variants)[number], round: number) {
         latencyP99: rep.latencyMs.p99,
         inputsPerS: Math.round((total(m1, "framesync_inputs_accepted_total") - total(m0, "framesync_inputs_accepted_total")) / seconds),
         rssMB: +(p1.rssBytes / 2 ** 20).toFixed(1),
+        rssIdleMB: +(idleRss / 2 ** 20).toFixed(1),
+        rssPerClientKB: +((rss.reduce((a, b) => a + b, 0) / rss.length - idleRss) / 1024 / load.joined).toFixed(1),
+        heapUsedMB: +(total(m1, "nodejs_heap_size_used_bytes") / 2 ** 20).toFixed(1),
         writesPerS: Math.round((p1.writeCalls - p0.writeCalls) / seconds),
         loadGenCpu: rep.loadGenCpuPerS,
         loadAvg1m,
