@@ -50,8 +50,9 @@ export function frameBinary(payload: Uint8Array): Buffer {
   return frame;
 }
 
-/** A client's queued frames for the open window. */
+/** A client's queued frames; `open` while its room's window is. The array is reused tick after tick. */
 interface Outbox {
+  open: boolean;
   frames: Buffer[];
   bytes: number;
 }
@@ -88,7 +89,7 @@ export function installFrameOnce(): void {
   originalRaw = proto.raw as Raw;
   proto.raw = function (this: WebSocketClient, data, options, cb) {
     const box = outboxes.get(this);
-    if (box === undefined || box.frames === CLOSED) return originalRaw.call(this, data as Uint8Array, options, cb);
+    if (box === undefined || !box.open) return originalRaw.call(this, data as Uint8Array, options, cb);
     if (cb !== undefined) {
       flushOne(this, box);
       return originalRaw.call(this, data as Uint8Array, options, cb);
@@ -100,26 +101,23 @@ export function installFrameOnce(): void {
   const leave = proto.leave;
   proto.leave = function (this: WebSocketClient, code?: number, data?: string) {
     const box = outboxes.get(this);
-    if (box !== undefined && box.frames !== CLOSED) flushOne(this, box);
+    if (box !== undefined && box.open) flushOne(this, box);
     return leave.call(this, code, data);
   };
 }
-
-/** Marks an outbox that is not in the open window. */
-const CLOSED: Buffer[] = [];
 
 /**
  * Opens the window for `clients` (a room's, at the start of its tick): their sends queue
  * until closeFrameWindow. Clients still joining keep Colyseus' own queue.
  */
-export function openFrameWindow(clients: Iterable<Client>): void {
-  for (const client of clients) {
+export function openFrameWindow(clients: ArrayLike<Client>): void {
+  for (let i = 0; i < clients.length; i++) {
+    const client = clients[i];
     if (!(client instanceof WebSocketClient) || client.state !== ClientState.JOINED) continue;
     let box = outboxes.get(client);
-    if (box === undefined) outboxes.set(client, (box = { frames: CLOSED, bytes: 0 }));
-    if (box.frames !== CLOSED) continue; // already open (a tick inside a tick): one window
-    box.frames = [];
-    box.bytes = 0;
+    if (box === undefined) outboxes.set(client, (box = { open: false, frames: [], bytes: 0 }));
+    if (box.open) continue; // already open (a tick inside a tick): one window
+    box.open = true;
     open.push(client);
   }
 }
@@ -139,8 +137,8 @@ export function closeFrameWindow(): void {
   for (let i = 0; i < clients.length; i++) {
     const client = clients[i];
     const box = outboxes.get(client)!;
+    box.open = false;
     const frames = box.frames;
-    box.frames = CLOSED;
     if (frames.length === 0) continue;
     let joined: Buffer;
     if (frames.length === 1) {
@@ -153,6 +151,12 @@ export function closeFrameWindow(): void {
       shared = joined;
     }
     writeFrames(client, joined, frames);
+  }
+  // Emptied only now: the comparison above reads earlier clients' lists.
+  for (let i = 0; i < clients.length; i++) {
+    const box = outboxes.get(clients[i])!;
+    box.frames.length = 0;
+    box.bytes = 0;
   }
   clients.length = 0;
   lastPayload = lastFrame = undefined;
@@ -168,9 +172,9 @@ function sameFrames(a: Buffer[], b: Buffer[]): boolean {
 function flushOne(client: WebSocketClient, box: Outbox): void {
   const frames = box.frames;
   if (frames.length === 0) return;
-  box.frames = [];
+  writeFrames(client, frames.length === 1 ? frames[0] : Buffer.concat(frames, box.bytes), frames);
+  frames.length = 0;
   box.bytes = 0;
-  writeFrames(client, frames.length === 1 ? frames[0] : Buffer.concat(frames), frames);
 }
 
 function writeFrames(client: WebSocketClient, joined: Buffer, frames: Buffer[]): void {

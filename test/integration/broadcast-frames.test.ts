@@ -47,7 +47,9 @@ async function roomOf(n: number, tag: string) {
   }
   // Messages nobody listens to are fine here (the SDK would warn about each).
   for (const r of rooms) r.onMessage("*", () => {});
-  for (const r of rooms) for (const other of rooms) await waitFor(() => playerIn(r, other.sessionId), 5000, "every player in every state");
+  // The state may not have arrived yet: no players to look in then.
+  const seen = (r: Room, sessionId: string) => (r.state as { players?: { get(id: string): unknown } } | undefined)?.players?.get(sessionId);
+  for (const r of rooms) for (const other of rooms) await waitFor(() => seen(r, other.sessionId), 5000, "every player in every state");
   const serverRoom = matchMaker.getLocalRoomById(rooms[0].roomId) as any;
   const serverClient = (r: Room) => serverRoom.clients.find((c: { sessionId: string }) => c.sessionId === r.sessionId);
   return { rooms, serverRoom, serverClient };
