@@ -11,7 +11,7 @@
  *   before the levers) that tree's gate.
  * send: a tick of 4-player rooms — 4 playerAction broadcasts and a state patch per room —
  *   over real WebSockets to a reader process on the other core: ws.send per message with
- *   each socket corked for the tick (before) vs the frame window (src/net/broadcastFrames.ts).
+ *   each socket corked for the tick (before) vs the frame window (src/net/sendPath.ts).
  *   User and system CPU are reported apart: system time is the kernel's loopback writes.
  */
 import { spawn } from "node:child_process";
@@ -21,11 +21,10 @@ import { pathToFileURL } from "node:url";
 import { ClientState, Protocol, getMessageBytes } from "@colyseus/core";
 import { WebSocketClient } from "@colyseus/ws-transport";
 import { WebSocketServer, type WebSocket } from "ws";
-import { closeFrameWindow, installFrameOnce, openFrameWindow } from "../src/net/broadcastFrames.ts";
+import { closeFrameWindow, installSendPath, openFrameWindow } from "../src/net/sendPath.ts";
 import { isFastInput } from "../src/net/inputFastPath.ts";
 import { gateMessage, type GatedHandler } from "../src/net/messageGate.ts";
 import { RateLimiter } from "../src/net/rateLimit.ts";
-import { copyStateFramesOnSend } from "../src/net/stateFrames.ts";
 import { inputMessage } from "../src/protocol/messages.ts";
 import { ExampleInputs, exampleInputsFast } from "../src/rooms/GameRoomExample.ts";
 import { roomData } from "./lib/wire.ts";
@@ -118,8 +117,7 @@ function require_resolve(id: string): string {
 }
 
 async function sendSection() {
-  copyStateFramesOnSend();
-  installFrameOnce();
+  installSendPath();
   const CLIENTS = Number(arg("--clients") ?? 200);
   const TICKS = 50;
   const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });

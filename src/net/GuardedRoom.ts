@@ -6,7 +6,8 @@
  *
  *   connection state (leaving? lifecycle frame?) → sender (senderOf: seat / lobby session)
  *   → rate (RateLimiter; sustained flood → close 4002) → decode → type (unknown → UNKNOWN_MESSAGE)
- *   → shape (sanitize + the handler's zod schema → INVALID_MESSAGE) → handler.
+ *   → shape (sanitize + the handler's zod schema → INVALID_MESSAGE; a handler's hand-written
+ *   fast check may accept the common shape first, ./inputFastPath.ts) → handler.
  *
  * Colyseus' own data path closes a client whose message does not decode or fails
  * `validate()`; the contract wants an error reply and the client kept, so the room's

@@ -5,7 +5,7 @@
  * its own module:
  *   - messages: GuardedRoom's guard ladder (../net/GuardedRoom.ts); `input`, `frames:since`
  *   - seats and reconnection: decideSeat (../reconnection/seatPolicy.ts), SeatBook, reconnectStore
- *   - the tick's send path: corkClients (../net/sendPath.ts)
+ *   - the tick's send path: the frame window (../net/sendPath.ts)
  *   - lockstep: LockstepLog (./lockstep.ts); replays: RoomReplay (../replays/roomReplay.ts)
  * A game implements onFrameUpdate, createPlayer and clonePlayer (and replayRules to
  * record frames); see ../rooms/GameRoomExample.ts.
@@ -21,7 +21,7 @@ import { PendingSeats } from "../net/seatReservations.ts";
 import { CatchUpSender } from "../net/catchUp.ts";
 import { MatchRedelivery } from "../matchmaking/redelivery.ts";
 import { jsonTickEnded, jsonTickStarted } from "../net/json/feed.ts";
-import { closeFrameWindow, openFrameWindow } from "../net/broadcastFrames.ts";
+import { closeFrameWindow, openFrameWindow } from "../net/sendPath.ts";
 import { anyInputsFast, isFastInput, type InputsFastCheck } from "../net/inputFastPath.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
@@ -188,6 +188,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   protected initFrameSync(cfg: FrameSyncConfig, recordFrames = false): void {
     this.frameSync = new FrameSyncManager(cfg);
     if (recordFrames) this.replay = new RoomReplay(this.replayRules!, this.frameSync.currentFrame);
+    // The tick's sends queue per client and leave as one write per socket when the tick ends (../net/sendPath.ts).
     this.frameSync.step = (frame, inputs) => {
       openFrameWindow(this.clients);
       jsonTickStarted(this);

@@ -1,5 +1,5 @@
 /**
- * Frame once, write many (src/net/broadcastFrames.ts): during a tick every client's
+ * Frame once, write many (src/net/sendPath.ts): during a tick every client's
  * messages are framed once per message and leave as one write per socket. Real SDK
  * clients must decode all of it, in the order it was sent, with the outbound
  * accounting ws would have done.
@@ -10,7 +10,9 @@ import { after, before, describe, test } from "node:test";
 import { Protocol, getMessageBytes, matchMaker } from "@colyseus/core";
 import type { Room } from "@colyseus/sdk";
 import * as ws from "ws";
-import { closeFrameWindow, frameBinary, openFrameWindow } from "../../src/net/broadcastFrames.ts";
+import { CatchUpSender } from "../../src/net/catchUp.ts";
+import { closeFrameWindow, frameBinary, openFrameWindow, outboundBytes } from "../../src/net/sendPath.ts";
+import { CATCH_UP_QUEUE_BYTES } from "../../src/utils/limits.ts";
 import { leaveCode, nextMessage, playerIn, sdk, sleep, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
 
 /** ws' frame parser (exported by ws, missing from its types). */
@@ -180,7 +182,7 @@ describe("the window of a tick", () => {
     await alice.leave();
   });
 
-  test("counts what it queues in ws.bufferedAmount exactly as ws.send does (the outbound cap reads it)", async () => {
+  test("counts what it queues exactly as ws.send does: in outboundBytes during the window, in ws.bufferedAmount after (the outbound cap reads it)", async () => {
     const { rooms, serverRoom, serverClient } = await roomOf(2, "buffered");
     const [alice, bob] = rooms;
     const a = serverClient(alice);
@@ -197,12 +199,40 @@ describe("the window of a tick", () => {
     const viaWs = a.ref.bufferedAmount - b0;
     openFrameWindow(serverRoom.clients);
     sendSome();
+    // Still in the window: ws has not seen these bytes, the send path counts them (catch-up reads it).
+    assert.equal(outboundBytes(a), b0 + 2 * viaWs);
     closeFrameWindow();
     const viaWindow = a.ref.bufferedAmount - b0 - viaWs;
+    assert.equal(outboundBytes(a), a.ref.bufferedAmount);
     socket.uncork();
     assert.ok(viaWs > 70_000);
     assert.equal(viaWindow, viaWs);
     await nextMessage(alice, "seq");
+    await bob.leave();
+    await alice.leave();
+  });
+
+  test("a catch-up pumped inside the window stops at its queue budget: the window's bytes count as queued", async () => {
+    const { rooms, serverClient } = await roomOf(2, "catchup");
+    const [alice, bob] = rooms;
+    const a = serverClient(alice);
+    const socket: net.Socket = a.ref._socket;
+    // ~700 KB of frames, more than the outbound cap.
+    const fat = "f".repeat(1000);
+    const frames = Array.from({ length: 700 }, (_, i) => ({ frame: i, timestamp: 0, inputs: [{ sessionId: "s", seatIndex: 0, inputs: { attack: fat } }] }));
+    const catchUps = new CatchUpSender();
+    socket.cork(); // a client that does not read: nothing drains while we look
+    try {
+      openFrameWindow([a]);
+      catchUps.start(a, frames);
+      catchUps.pumpAll();
+      closeFrameWindow();
+      const queued = a.ref.bufferedAmount;
+      assert.ok(queued > 0, "something was sent");
+      assert.ok(queued <= CATCH_UP_QUEUE_BYTES + 64, `${queued} bytes queued, budget ${CATCH_UP_QUEUE_BYTES}`);
+    } finally {
+      socket.uncork();
+    }
     await bob.leave();
     await alice.leave();
   });
