@@ -21,7 +21,7 @@ import { PendingSeats } from "../net/seatReservations.ts";
 import { CatchUpSender } from "../net/catchUp.ts";
 import { MatchRedelivery } from "../matchmaking/redelivery.ts";
 import { jsonTickEnded, jsonTickStarted } from "../net/json/feed.ts";
-import { closeFrameWindow, openFrameWindow } from "../net/sendPath.ts";
+import { openFrameWindow } from "../net/sendPath.ts";
 import { anyInputsFast, isFastInput, type InputsFastCheck } from "../net/inputFastPath.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
@@ -188,7 +188,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   protected initFrameSync(cfg: FrameSyncConfig, recordFrames = false): void {
     this.frameSync = new FrameSyncManager(cfg);
     if (recordFrames) this.replay = new RoomReplay(this.replayRules!, this.frameSync.currentFrame);
-    // The tick's sends queue per client and leave as one write per socket when the tick ends (../net/sendPath.ts).
+    // The tick's sends queue per client and leave as one write per socket after the tick (../net/sendPath.ts).
     this.frameSync.step = (frame, inputs) => {
       openFrameWindow(this.clients);
       jsonTickStarted(this);
@@ -201,21 +201,17 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     };
     this.frameSync.afterStep = (frame, frameData) => {
       try {
-        try {
-          this.onFrameSync(frame, frameData);
-        } catch (err) {
-          this.gameStepFailed("frameSync", frame, err);
-        }
-        this.replay?.recordFrame(frameData, (sessionId) => this.state.players.get(sessionId));
-        if (this.lockstep) {
-          this.broadcastLockstep(frameData);
-          this.catchUps.pumpAll();
-        }
-        this.broadcastPatch();
-        jsonTickEnded(this);
-      } finally {
-        closeFrameWindow();
+        this.onFrameSync(frame, frameData);
+      } catch (err) {
+        this.gameStepFailed("frameSync", frame, err);
       }
+      this.replay?.recordFrame(frameData, (sessionId) => this.state.players.get(sessionId));
+      if (this.lockstep) {
+        this.broadcastLockstep(frameData);
+        this.catchUps.pumpAll();
+      }
+      this.broadcastPatch();
+      jsonTickEnded(this);
     };
     this.frameSync.lateTick = (frame, latenessMs, runMs) => {
       const now = Date.now();
