@@ -14,8 +14,8 @@
  *
  * What stays exact, and why:
  * - Order: during the window every send of a client goes through its outbox (they all
- *   pass `client.raw`); a send with a callback and a close (`leave`) first write out that
- *   client's outbox. Outside a window nothing changes.
+ *   pass `client.raw`); a send with a callback, a send that is not bytes, and a close
+ *   (`leave`) first write out that client's outbox. Outside a window nothing changes.
  * - Backpressure and the outbound cap: the bytes go to the same `net.Socket` ws writes
  *   to, so `ws.bufferedAmount` counts them as it counted ws' own writes once the window
  *   closes; while it is open, outboundBytes() adds what the outbox holds.
@@ -82,6 +82,11 @@ function frameOnce(payload: Uint8Array): Buffer {
   return lastFrame!;
 }
 
+/** A view of someone else's buffer (a state frame) as a Buffer of its own; a Buffer or a text as it is. */
+function ownCopy<T>(data: T): T {
+  return data instanceof Uint8Array && !Buffer.isBuffer(data) ? (Buffer.from(data) as T) : data;
+}
+
 /** Routes every WebSocketClient send through the send path. Process-wide and idempotent. */
 export function installSendPath(): void {
   if (installed) return;
@@ -90,10 +95,11 @@ export function installSendPath(): void {
     (raw) =>
       function (this: WebSocketClient, data, options, cb) {
         const box = outboxes.get(this);
-        if (box === undefined || !box.open) return raw.call(this, Buffer.isBuffer(data) ? data : Buffer.from(data), options, cb);
-        if (cb !== undefined) {
+        if (box === undefined || !box.open) return raw.call(this, ownCopy(data), options, cb);
+        // A send with a callback, or anything but bytes (a text frame), goes through ws itself, after what the outbox holds.
+        if (cb !== undefined || !(data instanceof Uint8Array)) {
           flushOne(this, box);
-          return raw.call(this, Buffer.isBuffer(data) ? data : Buffer.from(data), options, cb);
+          return raw.call(this, ownCopy(data), options, cb);
         }
         const frame = frameOnce(data);
         box.frames.push(frame);
