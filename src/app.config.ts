@@ -22,7 +22,7 @@ import { createHttpServer } from "./net/httpServer.ts";
 import { JsonEndpoint, chooseSubprotocol, isJsonUpgrade } from "./net/json/endpoint.ts";
 import { installMatchmakeChecks } from "./net/matchmakeChecks.ts";
 import { attachTransport } from "./net/internals.ts";
-import { copyStateFramesOnSend } from "./net/sendPath.ts";
+import { installSendPath } from "./net/sendPath.ts";
 import { colyseusLogger } from "./utils/logger.ts";
 import { OutageTolerantRedisDriver, republishAfterRedisOutages } from "./utils/redisRecovery.ts";
 
@@ -53,7 +53,7 @@ export function createGameServer(cfg: Readonly<Config>) {
   guard.attach(transport);
   new JsonEndpoint(transport, guard).attach(http);
   installMatchmakeChecks(http);
-  copyStateFramesOnSend();
+  installSendPath();
   const driver = cfg.redisUrl ? new OutageTolerantRedisDriver(createRedis(cfg.redisUrl, "driver")) : undefined;
   if (driver) republishAfterRedisOutages(driver);
 

@@ -18,6 +18,18 @@ export function mergeInputs(pending: Inputs | undefined, next: Inputs): Inputs {
 }
 
 /**
+ * mergeInputs into `pending` itself (which the caller owns) instead of a copy: the server
+ * merges a second input of the same tick this way, without allocating.
+ */
+export function mergeInputsInto(pending: Inputs, next: Inputs): Inputs {
+  for (const key in next) {
+    if (pending[key] === true && next[key] !== true) continue;
+    pending[key] = next[key];
+  }
+  return pending;
+}
+
+/**
  * Which frame an input is for: the named frame if it is still ahead, otherwise the
  * next frame to be simulated (`currentFrame`). Returns `undefined` when the named
  * frame is further ahead than `maxLead` frames.

@@ -6,7 +6,8 @@
  *
  *   connection state (leaving? lifecycle frame?) → sender (senderOf: seat / lobby session)
  *   → rate (RateLimiter; sustained flood → close 4002) → decode → type (unknown → UNKNOWN_MESSAGE)
- *   → shape (sanitize + the handler's zod schema → INVALID_MESSAGE) → handler.
+ *   → shape (sanitize + the handler's zod schema → INVALID_MESSAGE; a handler's hand-written
+ *   fast check may accept the common shape first, ./inputFastPath.ts) → handler.
  *
  * Colyseus' own data path closes a client whose message does not decode or fails
  * `validate()`; the contract wants an error reply and the client kept, so the room's
@@ -28,6 +29,7 @@ export type ClientMessageHandler<Sender, T> = (client: Client, sender: Sender, p
 interface Registered<Sender> {
   schema: z.ZodType;
   handle: ClientMessageHandler<Sender, any>;
+  fast?: (raw: unknown) => boolean;
 }
 
 /** Per-connection accounting, opened when the room accepts the connection (openGate). */
@@ -87,9 +89,13 @@ export abstract class GuardedRoom<Options extends RoomOptions = RoomOptions, Sen
     return ErrorCodes.INVALID_MESSAGE;
   }
 
-  /** Registers a client message: it is rate limited and validated before `handle` sees it. */
-  protected onClientMessage<T>(type: string, schema: z.ZodType<T>, handle: ClientMessageHandler<Sender, T>): void {
-    this.handlers.set(type, { schema, handle });
+  /**
+   * Registers a client message: it is rate limited and validated before `handle` sees it.
+   * `fast`, when given, accepts the common shape without sanitize and zod; it must accept
+   * only payloads they would accept unchanged (./inputFastPath.ts).
+   */
+  protected onClientMessage<T>(type: string, schema: z.ZodType<T>, handle: ClientMessageHandler<Sender, T>, fast?: (raw: unknown) => boolean): void {
+    this.handlers.set(type, { schema, handle, fast });
   }
 
   /** Starts the rate accounting of a connection; its messages are ignored until then. */

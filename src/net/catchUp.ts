@@ -8,8 +8,9 @@
  * holds less than CATCH_UP_QUEUE_BYTES: the rest waits for the next tick. A client that
  * does not read therefore never gets more than that of a catch-up queued.
  *
- * Reads the client's WebSocket `bufferedAmount` (internals.ts webSocketOf); a client
- * without one (another transport) is sent one chunk a tick.
+ * Reads the client's outbound queue from the send path (its WebSocket `bufferedAmount`
+ * plus what the tick's frame window holds for it); a client without a WebSocket (another
+ * transport) is sent one chunk a tick.
  */
 import { ClientState, type Client } from "@colyseus/core";
 import { pack } from "msgpackr";
@@ -17,6 +18,7 @@ import type { LockstepFramesPayload } from "../protocol/serverMessages.ts";
 import { CATCH_UP_CHUNK_BYTES, CATCH_UP_QUEUE_BYTES } from "../utils/limits.ts";
 import type { LockstepFrame } from "../utils/lockstep.ts";
 import { webSocketOf } from "./internals.ts";
+import { outboundBytes } from "./sendPath.ts";
 
 interface Chunk {
   frames: LockstepFrame[];
@@ -38,11 +40,6 @@ export function chunkFrames(frames: LockstepFrame[], chunkBytes = CATCH_UP_CHUNK
   }
   chunks.push(current); // an empty answer is one empty, final chunk
   return chunks;
-}
-
-function queuedBytes(client: Client): number | undefined {
-  const amount = webSocketOf(client)?.bufferedAmount;
-  return typeof amount === "number" ? amount : undefined;
 }
 
 /** The catch-ups of one room still being sent, one per client (a newer request replaces an older one). */
@@ -70,7 +67,7 @@ export class CatchUpSender {
     }
     let sentThisTick = 0;
     while (chunks.length > 0) {
-      const queued = queuedBytes(client);
+      const queued = outboundBytes(client);
       const next = chunks[0]!;
       // Always at least one chunk a tick when the queue is empty, even one over the budget (a single huge frame).
       const fits = queued === undefined ? sentThisTick === 0 : queued === 0 || queued + next.bytes <= CATCH_UP_QUEUE_BYTES;

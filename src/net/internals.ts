@@ -125,11 +125,13 @@ export const processChannel = (processId: string): string => `p:${processId}`;
 
 // --- @colyseus/ws-transport / ws ---
 
-/** The part of ws' underlying net.Socket that the send path corks. */
+/** The part of ws' underlying net.Socket that the send path corks or writes a tick's frames to. */
 export interface CorkableSocket {
   destroyed: boolean;
+  writable: boolean;
   cork(): void;
   uncork(): void;
+  write(chunk: Uint8Array): boolean;
 }
 
 /** `client.ref` is the ws WebSocket of a WebSocketClient (typed as an EventEmitter). */
@@ -141,6 +143,20 @@ export function webSocketOf(client: Client | undefined): WebSocket | undefined {
 export function netSocketOf(client: Client): CorkableSocket | undefined {
   return (webSocketOf(client) as unknown as { _socket?: CorkableSocket } | undefined)?._socket;
 }
+
+/**
+ * `ws._sender._state` and `._queue` (private): true when ws holds no frame of its own for
+ * this socket. ws queues frames only while it compresses (permessage-deflate, off here)
+ * or reads a Blob; otherwise each send is written to the socket at once. Bytes the send
+ * path writes to the socket itself keep their order only then.
+ */
+export function wsSenderIdle(ws: WebSocket): boolean {
+  const sender = (ws as unknown as { _sender?: { _state: number; _queue: unknown[] } })._sender;
+  return sender !== undefined && sender._state === WS_SENDER_IDLE && sender._queue.length === 0;
+}
+
+/** ws' Sender state DEFAULT (lib/sender.js): not compressing, not reading a Blob. */
+const WS_SENDER_IDLE = 0;
 
 /** `transport.wss` (protected): the transport's ws server, for the connection guard. */
 export function webSocketServerOf(transport: WebSocketTransport): WebSocketServer {
@@ -156,6 +172,18 @@ type Raw = WebSocketClient["raw"];
 export function patchWebSocketClientRaw(wrap: (raw: Raw) => Raw): void {
   const proto = WebSocketClient.prototype;
   proto.raw = wrap(proto.raw);
+}
+
+type Leave = WebSocketClient["leave"];
+
+/**
+ * Patches `WebSocketClient.prototype.leave` (the close of a client's WebSocket, however a
+ * room closes it) with `wrap(original)`: the send path writes out what it holds for the
+ * client before the close frame. Process-wide; installed once.
+ */
+export function patchWebSocketClientLeave(wrap: (leave: Leave) => Leave): void {
+  const proto = WebSocketClient.prototype;
+  proto.leave = wrap(proto.leave);
 }
 
 // --- @colyseus/core matchmaker controller, node:http ---

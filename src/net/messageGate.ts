@@ -44,8 +44,41 @@ function describeType(type: unknown): string {
   return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
-/** Classifies one inbound frame of a client that is allowed to talk (its seat or session checked by the room). */
-export function gateMessage<H extends { schema: z.ZodType }>(
+/** What a handler needs for the gate: its schema, and optionally a fast check (inputFastPath.ts) that only accepts. */
+export interface GatedHandler {
+  schema: z.ZodType;
+  /** True only for decoded payloads that sanitize + `schema` accept unchanged; false means "ask them". */
+  fast?: (raw: unknown) => boolean;
+}
+
+/** `input` as the type field of a ROOM_DATA frame (Colyseus encodes a short type as a msgpack fixstr). */
+const INPUT_TYPE = Buffer.from([0xa0 | "input".length, ...Buffer.from("input")]);
+const AFTER_INPUT_TYPE = 1 + INPUT_TYPE.length;
+
+/** Reused per message: the gate runs synchronously, one frame at a time. */
+const typeCursor = { offset: 1 };
+const unpackFrom = { start: 1 };
+/** The one dispatch outcome object, refilled by each call: the room acts on it before the next frame. */
+const dispatched = { kind: "dispatch" as const, type: "", handler: undefined as unknown, payload: undefined as unknown };
+
+function isInputFrame(buffer: Buffer): boolean {
+  if (buffer.byteLength < AFTER_INPUT_TYPE) return false;
+  for (let i = 0; i < INPUT_TYPE.length; i++) if (buffer[1 + i] !== INPUT_TYPE[i]) return false;
+  return true;
+}
+
+function dispatch<H>(type: string, handler: H, payload: unknown): GateOutcome<H> {
+  dispatched.type = type;
+  dispatched.handler = handler;
+  dispatched.payload = payload;
+  return dispatched as GateOutcome<H>;
+}
+
+/**
+ * Classifies one inbound frame of a client that is allowed to talk (its seat or session
+ * checked by the room). A `dispatch` outcome is valid until the next call.
+ */
+export function gateMessage<H extends GatedHandler>(
   buffer: Buffer,
   rate: RateLimiter,
   handlers: ReadonlyMap<string, H>,
@@ -62,9 +95,15 @@ export function gateMessage<H extends { schema: z.ZodType }>(
   let type: unknown;
   let raw: unknown;
   try {
-    const it = { offset: 1 };
-    type = decode.stringCheck(buffer, it) ? decode.string(buffer, it) : decode.number(buffer, it);
-    raw = buffer.byteLength > it.offset ? unpack(buffer.subarray(it.offset)) : undefined;
+    if (isInputFrame(buffer)) {
+      type = "input";
+      typeCursor.offset = AFTER_INPUT_TYPE;
+    } else {
+      typeCursor.offset = 1;
+      type = decode.stringCheck(buffer, typeCursor) ? decode.string(buffer, typeCursor) : decode.number(buffer, typeCursor);
+    }
+    unpackFrom.start = typeCursor.offset;
+    raw = buffer.byteLength > typeCursor.offset ? unpack(buffer, unpackFrom) : undefined;
   } catch {
     return { kind: "reject", code: ErrorCodes.INVALID_MESSAGE, message: "message could not be decoded" };
   }
@@ -78,6 +117,7 @@ export function gateMessage<H extends { schema: z.ZodType }>(
     };
   }
   const name = type as string;
+  if (handler.fast !== undefined && handler.fast(raw)) return dispatch(name, handler, raw);
 
   let clean: unknown;
   try {
@@ -90,5 +130,5 @@ export function gateMessage<H extends { schema: z.ZodType }>(
   if (!parsed.success) {
     return { kind: "reject", code: ErrorCodes.INVALID_MESSAGE, message: `${name}: ${describeZodError(parsed.error)}`, type: name, handler, error: parsed.error };
   }
-  return { kind: "dispatch", type: name, handler, payload: parsed.data };
+  return dispatch(name, handler, parsed.data);
 }

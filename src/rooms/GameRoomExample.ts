@@ -7,17 +7,48 @@
 import { z } from "zod";
 import { applyPlayerInput, spawnPoint, type SimPlayer } from "../game/rules.ts";
 import type { Client } from "@colyseus/core";
+import { isFiniteNumber, isPlainObject, isPlainScalar, type InputsFastCheck } from "../net/inputFastPath.ts";
 import { ChatMessage } from "../protocol/messages.ts";
 import type { GameRoomClientMessages, GameRoomServerMessages } from "../protocol/payloads.ts";
 import { FrameSyncRoom, type ClientInput, type ReplayRules, type SeatInfo } from "../utils/FrameSync.ts";
 import { MyRoomState, Player } from "./schema/MyRoomState.ts";
 
 /** The inputs this game understands; anything else in `inputs` is refused by name. */
-const ExampleInputs = z.strictObject({
+export const ExampleInputs = z.strictObject({
   move: z.strictObject({ x: z.number(), y: z.number() }).optional(),
   attack: z.union([z.boolean(), z.number(), z.string(), z.null()]).optional(),
   jump: z.boolean().optional(),
 });
+
+/**
+ * ExampleInputs checked by hand for the input fast path: true only for what ExampleInputs
+ * accepts unchanged (test/unit/input-fast-path.test.ts compares the two); anything else goes to zod.
+ */
+export const exampleInputsFast: InputsFastCheck = (inputs) => {
+  for (const key in inputs) {
+    const value = inputs[key];
+    if (key === "move") {
+      if (!isMove(value)) return false;
+    } else if (key === "attack") {
+      if (!isPlainScalar(value)) return false;
+    } else if (key === "jump") {
+      if (typeof value !== "boolean") return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+};
+
+function isMove(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  let keys = 0;
+  for (const key in value) {
+    if ((key !== "x" && key !== "y") || !isFiniteNumber(value[key])) return false;
+    keys++;
+  }
+  return keys === 2;
+}
 
 export class GameRoomExample extends FrameSyncRoom<MyRoomState> {
   // Types only (no runtime effect): what this room sends and accepts, for `Client<GameServer>`.
@@ -26,6 +57,7 @@ export class GameRoomExample extends FrameSyncRoom<MyRoomState> {
 
   state = new MyRoomState();
   protected inputsSchema = ExampleInputs as z.ZodType<Record<string, unknown>>;
+  protected inputsFastCheck = exampleInputsFast;
   /** Replays re-run the very rule onFrameUpdate applies (contract §7: the replay checker must reach final.players). */
   protected replayRules: ReplayRules<SimPlayer, Player> = {
     capture: ({ x, y, attacking }) => ({ x, y, attacking }),

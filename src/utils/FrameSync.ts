@@ -5,7 +5,7 @@
  * its own module:
  *   - messages: GuardedRoom's guard ladder (../net/GuardedRoom.ts); `input`, `frames:since`
  *   - seats and reconnection: decideSeat (../reconnection/seatPolicy.ts), SeatBook, reconnectStore
- *   - the tick's send path: corkClients (../net/sendPath.ts)
+ *   - the tick's send path: the frame window (../net/sendPath.ts)
  *   - lockstep: LockstepLog (./lockstep.ts); replays: RoomReplay (../replays/roomReplay.ts)
  * A game implements onFrameUpdate, createPlayer and clonePlayer (and replayRules to
  * record frames); see ../rooms/GameRoomExample.ts.
@@ -21,7 +21,8 @@ import { PendingSeats } from "../net/seatReservations.ts";
 import { CatchUpSender } from "../net/catchUp.ts";
 import { MatchRedelivery } from "../matchmaking/redelivery.ts";
 import { jsonTickEnded, jsonTickStarted } from "../net/json/feed.ts";
-import { corkClients } from "../net/sendPath.ts";
+import { openFrameWindow } from "../net/sendPath.ts";
+import { anyInputsFast, isFastInput, type InputsFastCheck } from "../net/inputFastPath.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type JoinCode } from "../protocol/codes.ts";
 import { AnyInputs, FramesSinceMessage, GameCreateOptions, GameJoinOptions, describeZodError, inputMessage, ownOptions } from "../protocol/messages.ts";
 import type { GameServerMessage, GameServerMessages } from "../protocol/serverMessages.ts";
@@ -91,6 +92,12 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   /** Schema of `input.inputs`; game rooms narrow it to the inputs they know. */
   protected inputsSchema: z.ZodType<Inputs> = AnyInputs;
   /**
+   * The hand-written twin of inputsSchema for the common inputs (src/net/inputFastPath.ts):
+   * it may only accept what inputsSchema accepts unchanged. Unset, a room that narrowed
+   * inputsSchema validates every input with zod alone; the generic room uses anyInputsFast.
+   */
+  protected inputsFastCheck: InputsFastCheck | undefined = undefined;
+  /**
    * How replays capture a player's game state and step it with the game's rules. A room
    * without them cannot record: a `recordFrames: true` create is refused (no silent default).
    */
@@ -156,7 +163,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     if (this.lockstep) {
       this.lockstepLog = new LockstepLog(Math.ceil(config().lockstepHistoryS * this.frameSync.targetFPS) + 1);
     }
-    this.onClientMessage("input", inputMessage(this.inputsSchema), (client, _seat, msg) => this.acceptInput(client, msg));
+    const fastInputs = this.inputsFastCheck ?? (this.inputsSchema === AnyInputs ? anyInputsFast : undefined);
+    this.onClientMessage("input", inputMessage(this.inputsSchema), (client, _seat, msg) => this.acceptInput(client, msg), fastInputs && ((raw) => isFastInput(raw, fastInputs)));
     this.onClientMessage("frames:since", FramesSinceMessage, (client, _seat, msg) => this.sendFramesSince(client, msg.frame));
 
     if (this.matchmade) {
@@ -180,8 +188,9 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   protected initFrameSync(cfg: FrameSyncConfig, recordFrames = false): void {
     this.frameSync = new FrameSyncManager(cfg);
     if (recordFrames) this.replay = new RoomReplay(this.replayRules!, this.frameSync.currentFrame);
+    // The tick's sends queue per client and leave as one write per socket after the tick (../net/sendPath.ts).
     this.frameSync.step = (frame, inputs) => {
-      corkClients(this.clients);
+      openFrameWindow(this.clients);
       jsonTickStarted(this);
       // A throwing game step is our bug: counted and logged, and the frame still goes out and is recorded (no hole).
       try {

@@ -4,11 +4,14 @@
  * Colyseus. It keeps no history of frames: a recording room's ReplayRecorder does
  * (../replays/), a lockstep room's LockstepLog does (./lockstep.ts).
  */
-import { mergeInputs, type Inputs } from "../game/merge.ts";
+import { mergeInputs, mergeInputsInto, type Inputs } from "../game/merge.ts";
 import { MAX_CATCHUP_FRAMES, MAX_FRAME_DELAY_MS } from "./limits.ts";
 import { metrics } from "./metrics.ts";
 
 // ---------------------------------------------------------------------------
+
+/** Emptied input buckets a manager keeps for reuse; more than a couple are needed only when clients name future frames. */
+const SPARE_BUCKETS = 4;
 
 export interface ClientInput {
   /** The sender's sessionId. */
@@ -104,6 +107,8 @@ export class FrameSyncManager {
   lateTick: (frame: number, latenessMs: number, runMs: number) => void = () => {};
 
   private readonly pending = new Map<number, Map<string, ClientInput>>();
+  /** Emptied per-frame buckets kept for the next frames (at most SPARE_BUCKETS): no Map per tick. */
+  private readonly spareBuckets: Map<string, ClientInput>[] = [];
   private running = false;
   private timer: unknown;
   private startTime = 0;
@@ -121,14 +126,15 @@ export class FrameSyncManager {
    */
   addInput(clientId: string, inputs: Inputs, frame: number): void {
     let bucket = this.pending.get(frame);
-    if (!bucket) this.pending.set(frame, (bucket = new Map()));
+    if (!bucket) this.pending.set(frame, (bucket = this.spareBuckets.pop() ?? new Map()));
     const prev = bucket.get(clientId);
-    bucket.set(clientId, {
-      clientId,
-      inputs: mergeInputs(prev?.inputs, inputs),
-      frame,
-      timestamp: Date.now(),
-    });
+    if (prev) {
+      // Still pending, so nothing outside holds it yet: merge in place.
+      mergeInputsInto(prev.inputs, inputs);
+      prev.timestamp = Date.now();
+      return;
+    }
+    bucket.set(clientId, { clientId, inputs: mergeInputs(undefined, inputs), frame, timestamp: Date.now() });
   }
 
   /** Forgets a client's queued inputs (it left or dropped). */
@@ -162,6 +168,10 @@ export class FrameSyncManager {
     const bucket = this.pending.get(frame);
     this.pending.delete(frame);
     const inputs = bucket ? [...bucket.values()] : [];
+    if (bucket && this.spareBuckets.length < SPARE_BUCKETS) {
+      bucket.clear();
+      this.spareBuckets.push(bucket);
+    }
     const frameData: FrameData = { frame, timestamp: Date.now(), inputs };
     try {
       this.step(frame, inputs);

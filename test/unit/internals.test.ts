@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { Socket } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { Room, RoomInternalState, matchMaker, type Client } from "@colyseus/core";
+import { Protocol, Room, RoomInternalState, getMessageBytes, matchMaker, type Client } from "@colyseus/core";
 import type { Room as SdkRoom } from "@colyseus/sdk";
 import { WebSocketClient } from "@colyseus/ws-transport";
 import { WebSocket } from "ws";
@@ -26,6 +26,7 @@ import {
   roomChannel,
   webSocketOf,
   wrapMatchmakeInvoke,
+  wsSenderIdle,
 } from "../../src/net/internals.ts";
 import { nextMessage, sdk, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
 import { ROOT } from "../support/processes.ts";
@@ -93,6 +94,20 @@ describe("against a running server", () => {
     assert.ok(client instanceof WebSocketClient);
     assert.equal(Object.hasOwn(client, "raw"), false, "no own raw hides the prototype's");
     assert.equal(typeof WebSocketClient.prototype.raw, "function");
+  });
+
+  test("every close of a client goes through WebSocketClient.prototype.leave (the send path writes out its outbox first)", () => {
+    assert.equal(Object.hasOwn(client, "leave"), false, "no own leave hides the prototype's");
+    assert.equal(typeof WebSocketClient.prototype.leave, "function");
+  });
+
+  test("ws' Sender reads idle when it holds nothing of its own, and busy while it reads a Blob it was given", async () => {
+    const ws = webSocketOf(client)!;
+    assert.equal(wsSenderIdle(ws), true);
+    player.onMessage("blob-probe", () => {});
+    ws.send(new Blob([new Uint8Array(getMessageBytes.raw(Protocol.ROOM_DATA, "blob-probe", 1))]), { binary: true });
+    assert.equal(wsSenderIdle(ws), false, "a Blob being read holds the sender");
+    await waitFor(() => wsSenderIdle(ws), 5000, "the sender idle again");
   });
 
   test("allowReconnection returns a Deferred whose reject(false) ends the wait", async () => {

@@ -1,7 +1,7 @@
 /** Unit tests of the pure modules: input merge, frame targeting and the example game rules. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { mergeInputs, targetFrame } from "../../src/game/merge.ts";
+import { mergeInputs, mergeInputsInto, targetFrame } from "../../src/game/merge.ts";
 import { ARENA, MOVE_SPEED, applyPlayerInput, simulate, spawnPoint, type SimPlayer } from "../../src/game/rules.ts";
 
 describe("merging one client's inputs within a tick", () => {
@@ -23,6 +23,24 @@ describe("merging one client's inputs within a tick", () => {
     const merged = mergeInputs(first, { attack: false, jump: true });
     assert.deepEqual(first, { attack: true });
     assert.deepEqual(merged, { attack: true, jump: true });
+  });
+
+  test("merging in place (the server's second input of a tick) gives what merging copies gives", () => {
+    const values = [true, false, 0, 1, "x", null, { x: 1, y: 0 }];
+    const keys = ["jump", "attack", "move", "fire"];
+    let seed = 16;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let run = 0; run < 500; run++) {
+      const sequence = Array.from({ length: 1 + Math.floor(next() * 5) }, () => {
+        const inputs: Record<string, unknown> = {};
+        for (const key of keys) if (next() < 0.5) inputs[key] = values[Math.floor(next() * values.length)];
+        return inputs;
+      });
+      const copied = sequence.reduce<Record<string, unknown> | undefined>((acc, inputs) => mergeInputs(acc, inputs), undefined);
+      const owned = mergeInputs(undefined, sequence[0]);
+      for (const inputs of sequence.slice(1)) assert.equal(mergeInputsInto(owned, inputs), owned);
+      assert.deepEqual(owned, copied, JSON.stringify(sequence));
+    }
   });
 });
 
