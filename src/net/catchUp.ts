@@ -15,7 +15,7 @@
 import { ClientState, type Client } from "@colyseus/core";
 import { pack } from "msgpackr";
 import type { LockstepFramesPayload } from "../protocol/serverMessages.ts";
-import { CATCH_UP_CHUNK_BYTES, CATCH_UP_QUEUE_BYTES } from "../utils/limits.ts";
+import { CATCH_UP_CHUNK_BYTES, CATCH_UP_QUEUE_BYTES, FRAMES_SINCE_MIN_INTERVAL_MS } from "../utils/limits.ts";
 import type { LockstepFrame } from "../utils/lockstep.ts";
 import { webSocketOf } from "./internals.ts";
 import { outboundBytes } from "./sendPath.ts";
@@ -45,6 +45,18 @@ export function chunkFrames(frames: LockstepFrame[], chunkBytes = CATCH_UP_CHUNK
 /** The catch-ups of one room still being sent, one per client (a newer request replaces an older one). */
 export class CatchUpSender {
   private readonly pending = new Map<Client, Chunk[]>();
+  /** When each connection last asked (performance.now ms). */
+  private readonly lastAsked = new WeakMap<Client, number>();
+
+  /**
+   * Whether `client` may ask now, and if so records the ask: each answer can be the whole
+   * kept window, so a client may not ask in a loop (FRAMES_SINCE_MIN_INTERVAL_MS).
+   */
+  mayAsk(client: Client, now = performance.now()): boolean {
+    if (now - (this.lastAsked.get(client) ?? -Infinity) < FRAMES_SINCE_MIN_INTERVAL_MS) return false;
+    this.lastAsked.set(client, now);
+    return true;
+  }
 
   /** Starts answering `client` with `frames`; sends what the queue budget allows now. */
   start(client: Client, frames: LockstepFrame[]): void {

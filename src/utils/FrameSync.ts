@@ -108,8 +108,6 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   private lockstepLog: LockstepLog | undefined;
   /** `frames:since` answers still being sent, in chunks (../net/catchUp.ts). */
   private readonly catchUps = new CatchUpSender();
-  /** When each connection last asked for `frames:since` (performance.now ms). */
-  private readonly lastCatchUp = new WeakMap<Client, number>();
   /** Set in `recordFrames` rooms: the replay saved when the room is disposed. */
   private replay: RoomReplay<P> | undefined;
   private readonly createdAt = Date.now();
@@ -478,12 +476,9 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
   private sendFramesSince(client: Client, since: number): void {
     const log = this.lockstepLog;
     if (!log) return this.reject(client, ErrorCodes.NOT_LOCKSTEP, "frames:since needs a room created with lockstep: true");
-    // Each answer can be up to the whole kept window: a client may not ask in a loop.
-    const now = performance.now();
-    if (now - (this.lastCatchUp.get(client) ?? -Infinity) < FRAMES_SINCE_MIN_INTERVAL_MS) {
+    if (!this.catchUps.mayAsk(client)) {
       return this.reject(client, ErrorCodes.RATE_LIMITED, `frames:since at most once every ${FRAMES_SINCE_MIN_INTERVAL_MS} ms`);
     }
-    this.lastCatchUp.set(client, now);
     const answer = log.since(since, this.frameSync.currentFrame);
     if ("expired" in answer) {
       return this.reject(client, ErrorCodes.FRAMES_EXPIRED, `frames after ${since} are gone (oldest kept: ${answer.expired}); resync from state`);
