@@ -12,17 +12,16 @@ import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { pathToFileURL } from "node:url";
 import { SERVER_SCHEMA_VERSION, installedVersion } from "../../src/browserAssets.ts";
 import { startServer, waitFor, type TestServer } from "../support/helpers.ts";
 import { ROOT } from "../support/processes.ts";
+import { UI_TIMEOUT_MS, launchChromium, openDemo as openDemoAt } from "../support/browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "test-output", "browser");
 /** The README's screenshot: rewritten when missing or with UPDATE_SCREENSHOT=1 (kept stable in git otherwise). */
 const README_SHOT = path.join(ROOT, "docs", "screenshot.png");
-const UI_TIMEOUT_MS = 15_000;
 /** Short, so a dropped player's seat expires within the test. */
 const RECONNECT_WINDOW_MS = 1_500;
 
@@ -33,10 +32,9 @@ let n = 0;
 const unique = (base: string) => `${base}${++n}-${process.pid % 1000}`;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ MATCH_RECONNECT_WINDOW_MS: String(RECONNECT_WINDOW_MS) });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -49,12 +47,7 @@ async function newContext(): Promise<BrowserContext> {
   return context;
 }
 
-async function openDemo(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(server.url("/FrameSync.html"));
-  await page.waitForFunction(() => "__demo" in window, null, { timeout: UI_TIMEOUT_MS });
-  return page;
-}
+const openDemo = (context: BrowserContext): Promise<Page> => openDemoAt(context, server.url("/FrameSync.html"));
 
 const snapshot = (page: Page): Promise<any> => page.evaluate(() => (window as any).__demo.snapshot());
 const notice = (page: Page): Promise<{ kind: string; text: string } | null> => page.evaluate(() => (window as any).__demo.notice());

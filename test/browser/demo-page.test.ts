@@ -13,19 +13,18 @@
  * Needs Debian's Chromium at /usr/bin/chromium (CI's .ci/run installs it).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { matchMaker } from "@colyseus/core";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { spawnPoint } from "../../src/game/rules.ts";
 import { startServer, waitFor, type TestServer } from "../support/helpers.ts";
 import { ROOT } from "../support/processes.ts";
+import { UI_TIMEOUT_MS, launchChromium, openDemo as openDemoAt } from "../support/browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "test-output", "browser");
 /** Generous: the CI machine is small and Chromium shares it with the server. */
-const UI_TIMEOUT_MS = 15_000;
 
 interface DemoPlayer {
   sessionId: string;
@@ -67,13 +66,9 @@ let nameCounter = 0;
 const uniqueName = (base: string) => `${base}${++nameCounter}-${process.pid}`;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ MATCH_RECONNECT_WINDOW_MS: "20000" });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -96,12 +91,7 @@ async function newContext(viewport = { width: 1280, height: 800 }): Promise<Brow
   return context;
 }
 
-async function openDemo(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(server.url("/FrameSync.html"));
-  await page.waitForFunction(() => "__demo" in window, null, { timeout: UI_TIMEOUT_MS });
-  return page;
-}
+const openDemo = (context: BrowserContext): Promise<Page> => openDemoAt(context, server.url("/FrameSync.html"));
 
 const snapshot = (page: Page): Promise<DemoSnapshot> => page.evaluate(() => (window as any).__demo.snapshot());
 const events = (page: Page, type: string): Promise<Array<{ type: string; payload: any }>> =>

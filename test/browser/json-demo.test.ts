@@ -5,21 +5,18 @@
  * It never loads the SDK bundle. Needs Debian's Chromium at /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser } from "playwright-core";
 import type { Room } from "@colyseus/sdk";
 import { collect, sdk, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
+import { UI_TIMEOUT_MS, launchChromium } from "../support/browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const UI_TIMEOUT_MS = 15_000;
 let server: TestServer;
 let browser: Browser;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
