@@ -9,6 +9,7 @@
  * affinity: start it pinned to the other core). A variant is `name:ENV=value,ENV=value`;
  * the key DIR names another checkout to run the server from (e.g. a `git worktree` of the
  * commit before a lever, with node_modules linked), so levers need no switches in src/;
+ * NODE_ARGS node flags for the server, space-separated (e.g. `NODE_ARGS=--trace-gc`, which NODE_OPTIONS refuses);
  * ENTRY another server entry (bench/baseline/server.ts: the idiomatic-Colyseus baseline);
  * SIGNAL_AT_MARK=1 sends the server SIGUSR2 when the window starts (for a preloaded profiler).
  * `--prof DIR` adds `--cpu-prof --cpu-prof-dir DIR` to the servers.
@@ -44,10 +45,10 @@ if (variants.length === 0) variants.push({ name: "A", env: {} });
 const log = (m: string) => process.stderr.write(`[ab ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
 async function startPinned(variantEnv: Record<string, string>) {
-  const { DIR: dir = ROOT, ENTRY: entry = "src/index.ts", SIGNAL_AT_MARK: _signal, ...env } = variantEnv;
+  const { DIR: dir = ROOT, ENTRY: entry = "src/index.ts", SIGNAL_AT_MARK: _signal, NODE_ARGS: extraArgs = "", ...env } = variantEnv;
   const port = await freePort();
-  const nodeArgs = profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [];
-  const child = spawn("taskset", ["-c", serverCore, NODE, ...nodeArgs, "--import", "tsx", path.join(dir, "bench/lib/orphanGuard.ts"), entry], {
+  const nodeArgs = [...(profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir] : []), ...extraArgs.split(" ").filter(Boolean)];
+  const child = spawn("taskset", ["-c", serverCore, NODE, "--import", "tsx", ...nodeArgs, path.join(dir, "bench/lib/orphanGuard.ts"), entry], {
     cwd: dir,
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "error", NODE_ENV: "development", SHUTDOWN_DRAIN_MS: "0", MAX_PENDING_CONNECTIONS_PER_IP: "0", ...env },
     stdio: ["ignore", "inherit", "inherit"],

@@ -2,6 +2,7 @@
  * Starts the server: reads config, listens, handles SIGTERM/SIGINT. Nothing else.
  */
 import "./preflight.ts"; // first: refuses a Node.js older than 22 before anything else runs
+import "./v8Flags.ts"; // second: V8 settings the server is measured with, before anything allocates
 import { ConfigError, initConfig, loadConfig, loadDotEnv } from "./config.ts";
 import { createGameServer } from "./app.config.ts";
 import { shutdownGracefully } from "./shutdown.ts";
