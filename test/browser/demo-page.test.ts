@@ -231,6 +231,18 @@ describe("two tabs play one room", () => {
     assert.ok((await events(alicePage, "playerJoined")).some((e) => e.payload.userId === bob));
   });
 
+  test("the event log never shows the seat's reconnectKey (a credential)", async () => {
+    const { alicePage } = await twoTabs();
+    // The saved seat (localStorage) holds the real key; the log shows "…" in its place.
+    const saved: string = await alicePage.evaluate(() => localStorage.getItem("framesync.demo.seats") ?? "{}");
+    const keys = Object.values(JSON.parse(saved) as Record<string, { reconnectKey?: string }>).map((seat) => seat.reconnectKey ?? "");
+    assert.ok(keys.length > 0 && keys.every((k) => k.length >= 16), `saved seats with their reconnectKeys (got ${saved})`);
+    const frameSyncs = await events(alicePage, "frameSync");
+    assert.ok(frameSyncs.length > 0 && frameSyncs.every((e) => e.payload.reconnectKey === "…"), JSON.stringify(frameSyncs.map((e) => e.payload.reconnectKey)));
+    const logText = await alicePage.locator("#event-log").innerText();
+    for (const key of keys) assert.ok(!logText.includes(key), "a reconnectKey is in the event log");
+  });
+
   test("a key press in one tab moves that player in the other tab's state", async () => {
     const { alicePage, bobPage, alice } = await twoTabs();
     const before = playerOf(await snapshot(bobPage), alice)!;

@@ -211,7 +211,7 @@ export class GameSession {
       seatIndex: p.seatIndex ?? this.info.seatIndex,
       lockstep: Boolean(p.lockstep),
     });
-    this.event("frameSync", p, "ok");
+    this.event("frameSync", { ...p, reconnectKey: p.reconnectKey ? "…" : undefined }, "ok"); // the key is a credential: not shown in the log
     this.startTimers();
     this.hooks.onChange();
     this.hooks.onSeat?.(this.seatRecord());
