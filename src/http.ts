@@ -109,6 +109,10 @@ export function mountRoutes(app: Application, cfg: Readonly<Config>, health: () 
   });
   app.get("/", (_req, res) => res.redirect("/FrameSync.html"));
   app.use(express.static(PUBLIC_DIR, { index: false }));
+  // No such route: a JSON answer naming it, like every other answer of this server (not Express' HTML page).
+  app.use((req, res) => {
+    res.status(HttpStatus.NOT_FOUND).json({ error: `no route ${req.method} ${req.path}` });
+  });
 
   // A bad JSON body or any other route error: a JSON answer, never a stack trace.
   app.use((err: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -124,3 +124,15 @@ test("the monitor's API disconnects a client (the player leaves) and disposes a 
   await waitFor(async () => !(await json("/monitor/api")).body.rooms.some((r: any) => r.roomId === kept.roomId), 5000, "the room gone from the monitor");
   assert.ok(!(await listed()).some((r) => r.roomId === kept.roomId));
 });
+
+test("an unknown route answers 404 in JSON naming it; the routes beside it still answer", async () => {
+  const missing = await fetch(server.url("/no-such-page?x=1"));
+  assert.equal(missing.status, 404);
+  assert.match(missing.headers.get("content-type") ?? "", /application\/json/);
+  assert.deepEqual(await missing.json(), { error: "no route GET /no-such-page" });
+  assert.equal((await json("/rooms")).status, 200);
+  assert.equal((await fetch(server.url("/monitor/"))).status, 200);
+  assert.equal((await fetch(server.url("/FrameSync.html"))).status, 200);
+  // Colyseus' matchmaking routes are not Express': they still answer as before.
+  assert.equal((await fetch(server.url("/matchmake/create/game_room"), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status, 401);
+});
