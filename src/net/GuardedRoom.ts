@@ -19,7 +19,7 @@ import { identityForJoin, type Identity } from "../utils/auth.ts";
 import { CloseCodes, ErrorCodes, JoinCodes, type ReplyCode } from "../protocol/codes.ts";
 import { logger, type Logger } from "../utils/logger.ts";
 import { metrics, protocolOf } from "../utils/metrics.ts";
-import { colyseusOnMessage, replaceOnMessage } from "./internals.ts";
+import { MONITOR_DISCONNECT_METHOD, colyseusOnMessage, replaceOnMessage } from "./internals.ts";
 import { gateMessage, isLifecycleFrame } from "./messageGate.ts";
 import { RateLimiter, ReplyThrottle } from "./rateLimit.ts";
 
@@ -135,11 +135,10 @@ export abstract class GuardedRoom<Options extends RoomOptions = RoomOptions, Sen
   }
 
   /**
-   * The monitor's "disconnect" (@colyseus/monitor 0.18 calls this by name; its own version
-   * closes with no code, which the SDK treats as a drop and reconnects): a consented close
-   * instead, so the player leaves and holds no seat.
+   * The monitor's "disconnect" (./internals.ts MONITOR_DISCONNECT_METHOD): a consented
+   * close instead of the monitor's code-less one, so the player leaves and holds no seat.
    */
-  async _forceClientDisconnect(sessionId: string): Promise<void> {
+  async [MONITOR_DISCONNECT_METHOD](sessionId: string): Promise<void> {
     this.log.info({ sessionId }, "client disconnected from the monitor");
     this.kickClient(sessionId, CloseCodes.CONSENTED, "disconnected by an operator");
   }

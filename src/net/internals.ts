@@ -26,6 +26,7 @@ export const CHECKED_AGAINST = {
   "@colyseus/core": "0.18.17",
   "@colyseus/ws-transport": "0.18.4",
   ws: "8.23.0",
+  "@colyseus/monitor": "0.18.5",
 } as const;
 
 export type OnMessage = (client: Client, buffer: Buffer) => void;
@@ -46,6 +47,13 @@ export const colyseusOnMessage = (Room.prototype as unknown as { _onMessage: OnM
 export function replaceOnMessage(room: Room<any>, route: OnMessage): void {
   (room as unknown as { _onMessage: OnMessage })._onMessage = route;
 }
+
+/**
+ * The Room method @colyseus/monitor's "disconnect client" button calls by name (its
+ * ext/Room.mjs adds it to Room.prototype; it closes without a code, which the SDK takes
+ * for a drop and reconnects). GuardedRoom overrides it under this name.
+ */
+export const MONITOR_DISCONNECT_METHOD = "_forceClientDisconnect";
 
 /** `room._internalState` (private) is DISPOSING: the room is closing and holds no more seats. */
 export function isDisposing(room: Room<any>): boolean {

@@ -15,6 +15,7 @@ import { WebSocketClient } from "@colyseus/ws-transport";
 import { WebSocket } from "ws";
 import {
   CHECKED_AGAINST,
+  MONITOR_DISCONNECT_METHOD,
   colyseusOnMessage,
   gateSeatReservations,
   hasReservation,
@@ -28,6 +29,7 @@ import {
   wrapMatchmakeInvoke,
   wsSenderIdle,
 } from "../../src/net/internals.ts";
+import { GuardedRoom } from "../../src/net/GuardedRoom.ts";
 import { nextMessage, sdk, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
 import { ROOT } from "../support/processes.ts";
 
@@ -39,6 +41,14 @@ test("every reach was checked against the installed version of its package (re-c
   for (const [pkg, checked] of Object.entries(CHECKED_AGAINST)) {
     assert.equal(installedVersion(pkg), checked, `${pkg}: installed ${installedVersion(pkg)}, internals.ts checked against ${checked}`);
   }
+});
+
+test("@colyseus/monitor's disconnect button calls a Room method by the name GuardedRoom overrides", async () => {
+  await import("@colyseus/monitor"); // patches Room.prototype, as the server's /monitor does
+  assert.equal(typeof (Room.prototype as unknown as Record<string, unknown>)[MONITOR_DISCONNECT_METHOD], "function");
+  const ours = (GuardedRoom.prototype as unknown as Record<string, unknown>)[MONITOR_DISCONNECT_METHOD];
+  assert.equal(typeof ours, "function");
+  assert.notEqual(ours, (Room.prototype as unknown as Record<string, unknown>)[MONITOR_DISCONNECT_METHOD]);
 });
 
 describe("Colyseus Room internals", () => {
