@@ -23,6 +23,7 @@ export const TEST_REDIS_DB = {
   reconnection: 11,
   matchmaking: 12,
   replays: 13,
+  orphans: 15, // 14 is the bench's (bench/run.ts)
 } as const;
 
 /** The URL of database `db` on the test Redis. */
