@@ -17,10 +17,10 @@ import type { Ticket } from "../../src/matchmaking/store.ts";
 import { MATCH_FOUND_REDELIVER_MS, MATCH_ORPHAN_AFTER_MS, MATCH_ORPHAN_SWEEP_MS } from "../../src/utils/limits.ts";
 import { elapse, startServer, tokenFor, waitFor, type TestServer } from "../support/helpers.ts";
 import { assertOneMatch, assertPlaying, enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "../support/matchmaking-helpers.ts";
-import { freshTestDb, skipWithoutRedis, testRedisUrl } from "../support/redis.ts";
+import { TEST_REDIS_DB, freshTestDb, skipWithoutRedis, testRedisUrl } from "../support/redis.ts";
 
 /** Its own database: the sweep of this process must not meet other files' claims. */
-const REDIS_URL = testRedisUrl(10);
+const REDIS_URL = testRedisUrl(TEST_REDIS_DB.orphanRace);
 const skip = await skipWithoutRedis(REDIS_URL);
 
 describe("a claimer taken for dead that makes its room after all", { skip }, () => {
