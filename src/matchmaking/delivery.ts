@@ -8,7 +8,8 @@
 import { matchMaker } from "@colyseus/core";
 import { logger } from "../utils/logger.ts";
 import { metrics } from "../utils/metrics.ts";
-import type { Address } from "./store.ts";
+import { partyView } from "./messages.ts";
+import type { Address, Party } from "./store.ts";
 
 export const lobbyChannel = (lobbyRoomId: string) => `mm:lobby:${lobbyRoomId}`;
 
@@ -27,4 +28,10 @@ export function deliver(to: Address, delivery: Omit<Delivery, "sessionId">): voi
     metrics.redisErrors.inc({ op: "mm.deliver" });
     logger.warn({ err: err.message, lobbyRoomId: to.lobbyRoomId, type: delivery.type }, "matchmaker delivery failed");
   });
+}
+
+/** `party:update` with the party as it is now, to each of its members. */
+export function deliverPartyUpdate(party: Party): void {
+  const view = partyView(party);
+  for (const member of party.members) deliver(member, { type: "party:update", payload: view });
 }

@@ -1,11 +1,17 @@
 /**
  * The one-process MatchStore (no REDIS_URL). Each method runs to completion without
  * awaiting, which on one event loop is what makes it atomic. Records need no expiry:
- * they live and die with the only process that could hold their players.
+ * they live and die with the only process that could hold their players. For the same
+ * reason no pending match is ever stale: a crash between claim and room takes every
+ * player with it, so there is nothing to restore (stalePending finds nothing). Pending
+ * matches still hold their players until committed or dropped, as in Redis.
  */
+import { MATCH_RECORD_TTL_MS } from "../utils/limits.ts";
 import {
   partyHolder,
   ticketHolder,
+  type Claim,
+  type ClaimTag,
   type CreatePartyResult,
   type EnqueueResult,
   type Holder,
@@ -14,6 +20,8 @@ import {
   type MatchStore,
   type Party,
   type PartyMember,
+  type RestoreResult,
+  type StalePending,
   type StartPartyResult,
   type Ticket,
 } from "./store.ts";
@@ -24,8 +32,11 @@ export class MemoryMatchStore implements MatchStore {
   private readonly parties = new Map<string, Party>();
   private readonly partyByCode = new Map<string, string>();
   private readonly holders = new Map<string, Holder>();
+  private readonly pending = new Map<string, Claim>();
+  /** matchId → the room it was committed to, oldest first; kept MATCH_RECORD_TTL_MS like Redis' `mm:matched`. */
+  private readonly committed = new Map<string, { roomId: string; at: number }>();
 
-  async enqueue(ticket: Ticket, playersPerMatch: number): Promise<EnqueueResult> {
+  async enqueue(ticket: Ticket, playersPerMatch: number, tag: ClaimTag): Promise<EnqueueResult> {
     const holder = this.holders.get(ticket.userId);
     if (holder) return { kind: "busy", holder };
     const queue = this.queues.get(ticket.queueKey) ?? [];
@@ -36,8 +47,9 @@ export class MemoryMatchStore implements MatchStore {
 
     const tickets = queue.splice(0, playersPerMatch);
     if (queue.length === 0) this.queues.delete(ticket.queueKey);
-    for (const t of tickets) this.releaseHolder(t.userId, ticketHolder(t.ticketId));
-    return { kind: "matched", tickets };
+    const claim = { source: "queue" as const, matchId: tag.matchId, tickets };
+    this.pending.set(tag.matchId, claim);
+    return { kind: "matched", claim: structuredClone(claim) };
   }
 
   async cancel(ticket: { ticketId: string; userId: string; queueKey: string }): Promise<boolean> {
@@ -87,14 +99,38 @@ export class MemoryMatchStore implements MatchStore {
     return { kind: "left", party: structuredClone(party) };
   }
 
-  async startParty(partyId: string, userId: string): Promise<StartPartyResult> {
+  async startParty(partyId: string, userId: string, tag: ClaimTag): Promise<StartPartyResult> {
     const party = this.parties.get(partyId);
     if (!party) return { kind: "not_found" };
     if (party.leaderUserId !== userId) return { kind: "not_leader" };
     if (party.members.length < party.criteria.playersPerMatch) return { kind: "not_full", members: party.members.length, needed: party.criteria.playersPerMatch };
     this.deleteParty(party);
-    for (const m of party.members) this.releaseHolder(m.userId, partyHolder(partyId));
-    return { kind: "started", party };
+    const claim = { source: "party" as const, matchId: tag.matchId, party };
+    this.pending.set(tag.matchId, claim);
+    return { kind: "started", claim: structuredClone(claim) };
+  }
+
+  async commitMatch(matchId: string, roomId: string): Promise<boolean> {
+    const now = performance.now();
+    for (const [id, c] of this.committed) {
+      if (now - c.at < MATCH_RECORD_TTL_MS) break;
+      this.committed.delete(id);
+    }
+    if (!this.endPending(matchId)) return this.committed.get(matchId)?.roomId === roomId;
+    this.committed.set(matchId, { roomId, at: now });
+    return true;
+  }
+
+  async dropMatch(matchId: string): Promise<boolean> {
+    return this.endPending(matchId);
+  }
+
+  async stalePending(): Promise<StalePending[]> {
+    return []; // see the module comment
+  }
+
+  async restorePending(): Promise<RestoreResult> {
+    return { kind: "gone" }; // never stale, so never restored (see the module comment)
   }
 
   async refresh(): Promise<void> {
@@ -103,6 +139,16 @@ export class MemoryMatchStore implements MatchStore {
 
   async queueLength(queueKey: string): Promise<number> {
     return this.queues.get(queueKey)?.length ?? 0;
+  }
+
+  /** Ends a pending match and frees its players. False when it was not pending. */
+  private endPending(matchId: string): boolean {
+    const claim = this.pending.get(matchId);
+    if (!claim) return false;
+    this.pending.delete(matchId);
+    if (claim.source === "party") for (const m of claim.party.members) this.releaseHolder(m.userId, partyHolder(claim.party.partyId));
+    else for (const t of claim.tickets) this.releaseHolder(t.userId, ticketHolder(t.ticketId));
+    return true;
   }
 
   /** Frees the user only if this ticket or party is what holds it (it may have moved on since). */

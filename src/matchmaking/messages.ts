@@ -11,7 +11,7 @@ import {
   PLAYERS_PER_MATCH_MIN,
 } from "../utils/limits.ts";
 import { ErrorCodes, MatchErrorCodes } from "../protocol/codes.ts";
-import type { QueueCriteria } from "./store.ts";
+import type { Party, QueueCriteria } from "./store.ts";
 
 /** Defaults of the optional queue criteria. */
 export const DEFAULT_MODE_ID = "default";
@@ -124,6 +124,20 @@ export interface PartyView {
   modeId: string;
   region: string;
   gameRoomName: string;
+}
+
+/** What members see of their party (`party:created`, `party:joined`, `party:update`). */
+export function partyView(party: Party): PartyView {
+  return {
+    partyId: party.partyId,
+    partyCode: party.partyCode,
+    leaderUserId: party.leaderUserId,
+    members: party.members.map((m) => (m.name === undefined ? { userId: m.userId } : { userId: m.userId, name: m.name })),
+    playersPerMatch: party.criteria.playersPerMatch,
+    modeId: party.criteria.modeId,
+    region: party.criteria.region,
+    gameRoomName: party.criteria.gameRoomName,
+  };
 }
 
 export interface ErrorReply {

@@ -8,13 +8,16 @@
  *
  * Records expire after MATCH_RECORD_TTL_MS unless refreshed by the process holding
  * their player; a ticket id whose record has expired (its process died) is skipped
- * and dropped when a match is taken.
+ * and dropped when a match is taken. Pending matches: ./redisPending.ts.
  */
 import type { Redis } from "ioredis";
 import { MATCH_RECORD_TTL_MS } from "../utils/limits.ts";
+import { COMMIT, DROP, LUA_LIB, RESTORE, STALE } from "./redisPending.ts";
 import {
   partyHolder,
   ticketHolder,
+  type Claim,
+  type ClaimTag,
   type CreatePartyResult,
   type EnqueueResult,
   type HeldRecords,
@@ -23,6 +26,8 @@ import {
   type MatchStore,
   type Party,
   type PartyMember,
+  type RestoreResult,
+  type StalePending,
   type StartPartyResult,
   type Ticket,
 } from "./store.ts";
@@ -35,15 +40,26 @@ export const KEY = {
   partyCode: (code: string) => `mm:partycode:${code}`,
   /** Monotonic counter: a ticket's place in its queue. */
   seq: "mm:seq",
+  /** Pending matches by claim time (./redisPending.ts). */
+  pending: "mm:pending",
+  claim: (matchId: string) => `mm:pending:${matchId}`,
+  matched: (matchId: string) => `mm:matched:${matchId}`,
 };
-const PREFIX = { ticket: KEY.ticket(""), user: KEY.user(""), party: KEY.party(""), partyCode: KEY.partyCode("") };
+const PREFIX = {
+  ticket: KEY.ticket(""),
+  user: KEY.user(""),
+  queue: KEY.queue(""),
+  party: KEY.party(""),
+  partyCode: KEY.partyCode(""),
+  claim: KEY.claim(""),
+};
 
 /**
- * KEYS: user, ticket, queue, seq. ARGV: ticketId, ticketJson, ttlMs, playersPerMatch,
- * holder, ticket prefix, user prefix.
+ * KEYS: user, ticket, queue, seq, pending. ARGV: ticketId, ticketJson, ttlMs,
+ * playersPerMatch, holder, ticket prefix, claim prefix, matchId, by.
  * → {"busy", holder} | {"queued"} | {"matched", ticketJson...}
  */
-const ENQUEUE = `
+const ENQUEUE = `${LUA_LIB}
 local holder = redis.call('GET', KEYS[1])
 if holder then return {'busy', holder} end
 redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[3])
@@ -52,25 +68,10 @@ redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
 local n = tonumber(ARGV[4])
 if redis.call('ZCARD', KEYS[3]) < n then return {'queued'} end
-local picked = {}
-while #picked < n do
-  local popped = redis.call('ZPOPMIN', KEYS[3])
-  if #popped == 0 then break end
-  local json = redis.call('GET', ARGV[6] .. popped[1])
-  if json then table.insert(picked, {popped[1], popped[2], json}) end
-end
-if #picked < n then
-  for _, p in ipairs(picked) do redis.call('ZADD', KEYS[3], p[2], p[1]) end
-  return {'queued'}
-end
-local out = {'matched'}
-for _, p in ipairs(picked) do
-  redis.call('DEL', ARGV[6] .. p[1])
-  local userKey = ARGV[7] .. cjson.decode(p[3]).userId
-  if redis.call('GET', userKey) == 't:' .. p[1] then redis.call('DEL', userKey) end
-  table.insert(out, p[3])
-end
-return out
+local jsons, seqs = take(KEYS[3], n, ARGV[6])
+if not jsons then return {'queued'} end
+pend(KEYS[5], ARGV[7], ARGV[8], ARGV[9], queueClaim(jsons, seqs), ARGV[3])
+return {'matched', unpack(jsons)}
 `;
 
 /** KEYS: queue, ticket, user. ARGV: ticketId, holder. → 1 removed | 0 not queued */
@@ -140,33 +141,36 @@ return {'left', out}
 `;
 
 /**
- * KEYS: party. ARGV: userId, user prefix, partyCode prefix.
+ * KEYS: party, pending. ARGV: userId, partyCode prefix, claim prefix, matchId, by, ttlMs.
  * → {"started", partyJson} | {"not_found"} | {"not_leader"} | {"not_full", count, needed}
  */
-const START_PARTY = `
+const START_PARTY = `${LUA_LIB}
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'not_found'} end
 local party = cjson.decode(raw)
 if party.leaderUserId ~= ARGV[1] then return {'not_leader'} end
 if #party.members < party.criteria.playersPerMatch then return {'not_full', tostring(#party.members), tostring(party.criteria.playersPerMatch)} end
-redis.call('DEL', KEYS[1], ARGV[3] .. party.partyCode)
-for _, m in ipairs(party.members) do
-  local userKey = ARGV[2] .. m.userId
-  if redis.call('GET', userKey) == 'p:' .. party.partyId then redis.call('DEL', userKey) end
-end
+redis.call('DEL', KEYS[1], ARGV[2] .. party.partyCode)
+pend(KEYS[2], ARGV[3], ARGV[4], ARGV[5], partyClaim(raw), ARGV[6])
 return {'started', raw}
 `;
 
 type Reply = [string, ...string[]];
 type Script = (...args: Array<string | number>) => Promise<Reply>;
 
+type CountScript = (...args: Array<string | number>) => Promise<number>;
+
 interface ScriptedRedis {
   mmEnqueue: Script;
-  mmCancel: (...args: Array<string | number>) => Promise<number>;
+  mmCancel: CountScript;
   mmCreateParty: Script;
   mmJoinParty: Script;
   mmLeaveParty: Script;
   mmStartParty: Script;
+  mmCommit: CountScript;
+  mmDrop: CountScript;
+  mmStale: (...args: Array<string | number>) => Promise<string[]>;
+  mmRestore: Script;
 }
 
 /** Lua's cjson writes an empty table as `{}`; a party always has members, but be strict when reading. */
@@ -176,6 +180,13 @@ function parseParty(json: string): Party {
   return party;
 }
 
+/** A claim as the scripts record it (queue claims also keep each ticket's place, for restoring it). */
+function parseClaim(matchId: string, json: string): Claim {
+  const raw = JSON.parse(json) as { source: "queue"; tickets: Ticket[] } | { source: "party"; party: Party };
+  if (raw.source === "party") return { source: "party", matchId, party: { ...raw.party, members: Array.isArray(raw.party.members) ? raw.party.members : [] } };
+  return { source: "queue", matchId, tickets: raw.tickets };
+}
+
 export class RedisMatchStore implements MatchStore {
   private readonly scripts: ScriptedRedis;
 
@@ -183,31 +194,38 @@ export class RedisMatchStore implements MatchStore {
     const define = (name: keyof ScriptedRedis, numberOfKeys: number, lua: string) => {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
     };
-    define("mmEnqueue", 4, ENQUEUE);
+    define("mmEnqueue", 5, ENQUEUE);
     define("mmCancel", 3, CANCEL);
     define("mmCreateParty", 3, CREATE_PARTY);
     define("mmJoinParty", 2, JOIN_PARTY);
     define("mmLeaveParty", 2, LEAVE_PARTY);
-    define("mmStartParty", 1, START_PARTY);
+    define("mmStartParty", 2, START_PARTY);
+    define("mmCommit", 3, COMMIT);
+    define("mmDrop", 2, DROP);
+    define("mmStale", 1, STALE);
+    define("mmRestore", 2, RESTORE);
     this.scripts = redis as unknown as ScriptedRedis;
   }
 
-  async enqueue(ticket: Ticket, playersPerMatch: number): Promise<EnqueueResult> {
+  async enqueue(ticket: Ticket, playersPerMatch: number, tag: ClaimTag): Promise<EnqueueResult> {
     const [kind, ...rest] = await this.scripts.mmEnqueue(
       KEY.user(ticket.userId),
       KEY.ticket(ticket.ticketId),
       KEY.queue(ticket.queueKey),
       KEY.seq,
+      KEY.pending,
       ticket.ticketId,
       JSON.stringify(ticket),
       this.ttlMs,
       playersPerMatch,
       ticketHolder(ticket.ticketId),
       PREFIX.ticket,
-      PREFIX.user,
+      PREFIX.claim,
+      tag.matchId,
+      tag.by,
     );
     if (kind === "busy") return { kind, holder: rest[0] };
-    if (kind === "matched") return { kind, tickets: rest.map((json) => JSON.parse(json) as Ticket) };
+    if (kind === "matched") return { kind, claim: { source: "queue", matchId: tag.matchId, tickets: rest.map((json) => JSON.parse(json) as Ticket) } };
     return { kind: "queued" };
   }
 
@@ -262,11 +280,54 @@ export class RedisMatchStore implements MatchStore {
     return kind === "dissolved" ? { kind } : { kind: "gone" };
   }
 
-  async startParty(partyId: string, userId: string): Promise<StartPartyResult> {
-    const [kind, value, needed] = await this.scripts.mmStartParty(KEY.party(partyId), userId, PREFIX.user, PREFIX.partyCode);
-    if (kind === "started") return { kind, party: parseParty(value) };
+  async startParty(partyId: string, userId: string, tag: ClaimTag): Promise<StartPartyResult> {
+    const [kind, value, needed] = await this.scripts.mmStartParty(KEY.party(partyId), KEY.pending, userId, PREFIX.partyCode, PREFIX.claim, tag.matchId, tag.by, this.ttlMs);
+    if (kind === "started") return { kind, claim: { source: "party", matchId: tag.matchId, party: parseParty(value) } };
     if (kind === "not_full") return { kind, members: Number(value), needed: Number(needed) };
     return kind === "not_leader" ? { kind } : { kind: "not_found" };
+  }
+
+  async commitMatch(matchId: string, roomId: string): Promise<boolean> {
+    return (await this.scripts.mmCommit(KEY.pending, KEY.claim(matchId), KEY.matched(matchId), matchId, roomId, this.ttlMs, PREFIX.user)) === 1;
+  }
+
+  async dropMatch(matchId: string): Promise<boolean> {
+    return (await this.scripts.mmDrop(KEY.pending, KEY.claim(matchId), matchId, PREFIX.user)) === 1;
+  }
+
+  async stalePending(olderThanMs: number, limit: number): Promise<StalePending[]> {
+    const flat = await this.scripts.mmStale(KEY.pending, olderThanMs, limit, PREFIX.claim);
+    const out: StalePending[] = [];
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      out.push({ claim: parseClaim(flat[i]!, flat[i + 3]!), by: flat[i + 1]!, ageMs: Number(flat[i + 2]) });
+    }
+    return out;
+  }
+
+  async restorePending(matchId: string, live: string[], tag: ClaimTag, spareCode: string): Promise<RestoreResult> {
+    const [kind, again, party, ...kept] = await this.scripts.mmRestore(
+      KEY.pending,
+      KEY.claim(matchId),
+      matchId,
+      JSON.stringify(live),
+      tag.matchId,
+      tag.by,
+      this.ttlMs,
+      PREFIX.ticket,
+      PREFIX.user,
+      PREFIX.queue,
+      PREFIX.party,
+      PREFIX.partyCode,
+      PREFIX.claim,
+      spareCode,
+    );
+    if (kind !== "restored") return { kind: "gone" };
+    return {
+      kind,
+      kept,
+      ...(party ? { party: parseParty(party) } : {}),
+      ...(again ? { claim: parseClaim(tag.matchId, again) } : {}),
+    };
   }
 
   async refresh(held: HeldRecords): Promise<void> {

@@ -9,6 +9,13 @@
  * `mm:ticket:{ticketId}`, `mm:party:{partyId}`, `mm:partycode:{CODE}`, and
  * `mm:user:{userId}` — the user's one ticket or party, which is what stops a user from
  * queueing twice or being matched twice.
+ *
+ * Pending matches (issue 13): the step that takes tickets off a queue or starts a party
+ * also records the claim — `mm:pending` (sorted set of match ids by claim time) and
+ * `mm:pending:{matchId}` (the claiming process and the claim) — and keeps its players
+ * held until the match's room exists (commitMatch) or could not be made (dropMatch). A
+ * claim whose process died before either is found by any other process (stalePending)
+ * and its players still here are put back where they were (restorePending).
  */
 
 /** Where a player's matchmaker messages go: its matchmaker room and session (any process). */
@@ -59,11 +66,26 @@ export const ticketHolder = (ticketId: string): Holder => `t:${ticketId}`;
 export const partyHolder = (partyId: string): Holder => `p:${partyId}`;
 export const holderKind = (holder: Holder): "ticket" | "party" => (holder.startsWith("p:") ? "party" : "ticket");
 
+/** Who claims a match: its id (chosen before the store step) and the claiming process (Colyseus' processId). */
+export interface ClaimTag {
+  matchId: string;
+  by: string;
+}
+
+/**
+ * Players taken off a queue or out of a party in one store step, for one match: pending
+ * until the match's room exists. Its players stay held (their `mm:user` marker) until then.
+ */
+export type Claim =
+  /** Oldest first. */
+  | { source: "queue"; matchId: string; tickets: Ticket[] }
+  | { source: "party"; matchId: string; party: Party };
+
 export type EnqueueResult =
   | { kind: "busy"; holder: Holder }
   | { kind: "queued" }
   /** This ticket completed a match: these tickets (oldest first, this one among them) were taken off the queue. */
-  | { kind: "matched"; tickets: Ticket[] };
+  | { kind: "matched"; claim: Extract<Claim, { source: "queue" }> };
 
 export type CreatePartyResult = { kind: "ok" } | { kind: "busy"; holder: Holder } | { kind: "code_taken" };
 
@@ -82,7 +104,7 @@ export type LeavePartyResult =
   | { kind: "gone" };
 
 export type StartPartyResult =
-  | { kind: "started"; party: Party }
+  | { kind: "started"; claim: Extract<Claim, { source: "party" }> }
   | { kind: "not_found" }
   | { kind: "not_leader" }
   | { kind: "not_full"; members: number; needed: number };
@@ -93,20 +115,58 @@ export interface HeldRecords {
   parties: Array<{ partyId: string; partyCode: string; userId: string }>;
 }
 
+/** A claim no room has committed yet, `ageMs` after it was made. */
+export interface StalePending {
+  claim: Claim;
+  by: string;
+  ageMs: number;
+}
+
+export type RestoreResult =
+  /** No longer pending: its room committed it, it was dropped, or another process restored it. */
+  | { kind: "gone" }
+  | {
+      kind: "restored";
+      /** The players put back; every other player of the claim was released. */
+      kept: string[];
+      /** A party claim with players gone: the party as it is now (lead passed on if the leader was gone). */
+      party?: Party;
+      /** The players put back completed a match at once (a queue that filled, a party whose players are all here). */
+      claim?: Claim;
+    };
+
 export interface MatchStore {
   /**
    * Puts the ticket in its queue unless the user is already held, and in the same
-   * step takes `playersPerMatch` tickets off the queue when it holds that many.
+   * step takes `playersPerMatch` tickets off the queue when it holds that many,
+   * recorded as the pending match `tag`.
    */
-  enqueue(ticket: Ticket, playersPerMatch: number): Promise<EnqueueResult>;
+  enqueue(ticket: Ticket, playersPerMatch: number, tag: ClaimTag): Promise<EnqueueResult>;
   /** Takes the ticket off its queue. False when it was no longer there (already matched). */
   cancel(ticket: { ticketId: string; userId: string; queueKey: string }): Promise<boolean>;
   /** Creates the party with `party.members[0]` as its leader, unless that user is held or the code is taken. */
   createParty(party: Party): Promise<CreatePartyResult>;
   joinParty(partyCode: string, member: PartyMember): Promise<JoinPartyResult>;
   leaveParty(partyId: string, userId: string): Promise<LeavePartyResult>;
-  /** The leader of a full party starts it: the party is removed and its members released, atomically. */
-  startParty(partyId: string, userId: string): Promise<StartPartyResult>;
+  /** The leader of a full party starts it: the party is removed and recorded as the pending match `tag`, atomically. */
+  startParty(partyId: string, userId: string, tag: ClaimTag): Promise<StartPartyResult>;
+  /**
+   * The match's room exists: its pending record ends and its players are released. True
+   * when `roomId` is the match's room (the first to commit it, or committed to it before);
+   * false when the match went another way (restored, dropped) and that room must close.
+   */
+  commitMatch(matchId: string, roomId: string): Promise<boolean>;
+  /** The match's room could not be made: the record ends, its players are released. True when it was still pending. */
+  dropMatch(matchId: string): Promise<boolean>;
+  /** Pending matches claimed at least `olderThanMs` ago, oldest first, at most `limit`. */
+  stalePending(olderThanMs: number, limit: number): Promise<StalePending[]>;
+  /**
+   * Ends a pending match whose claimer is gone: the players in `live` who are still held
+   * by it go back where they were (a queue at their old place, the party), the others are
+   * released; when that completes a match it is claimed again as `tag`. A party gets its
+   * code back, or `spareCode` if another party took it meanwhile.
+   */
+  restorePending(matchId: string, live: string[], tag: ClaimTag, spareCode: string): Promise<RestoreResult>;
   /** Extends the life of records whose players are still connected. */
   refresh(held: HeldRecords): Promise<void>;
   /** Tickets waiting in a queue (tests, diagnostics). */

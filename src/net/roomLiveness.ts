@@ -30,9 +30,14 @@ const BY_ROOM_ID = new Set(["joinById", "reconnect"]);
 /** Room and process ids are Colyseus' URL-safe ids; anything else could be a glob pattern in PUBSUB CHANNELS. */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** True when some process listens on `channel` (PUBSUB CHANNELS with the exact name). */
-async function listened(channel: string): Promise<boolean> {
+/** True when some process listens on `channel` (PUBSUB CHANNELS with the exact name: pass only names without glob characters). */
+export async function listened(channel: string): Promise<boolean> {
   return (await matchMaker.presence.channels(channel)).length > 0;
+}
+
+/** A live process always listens on its own channel; nobody does once it is gone. */
+export function processListening(processId: string): Promise<boolean> {
+  return listened(processChannel(processId));
 }
 
 /**
@@ -46,7 +51,7 @@ async function deadOwner(roomId: unknown): Promise<string | null> {
   if (!listing || listing.processId === matchMaker.processId || !ID.test(listing.processId)) return null;
   // A live process always listens on its own channel; a room is listened to from just
   // after its listing is written until it is disposed. Both silent: the process is gone.
-  const [room, owner] = await Promise.all([listened(roomChannel(roomId)), listened(processChannel(listing.processId))]);
+  const [room, owner] = await Promise.all([listened(roomChannel(roomId)), processListening(listing.processId)]);
   return room || owner ? null : listing.processId;
 }
 

@@ -16,6 +16,7 @@ import type { MatchmakerClientMessages, MatchmakerServerMessages } from "../prot
 import { ErrorCodes, MatchErrorCodes, type ReplyCode } from "../protocol/codes.ts";
 import { GuardedRoom } from "../net/GuardedRoom.ts";
 import {
+  MATCH_ORPHAN_SWEEP_MS,
   MATCH_RECORD_REFRESH_MS,
   PARTY_CODE_ATTEMPTS,
   PARTY_JOIN_FAILURES_MAX,
@@ -25,13 +26,15 @@ import { logger } from "../utils/logger.ts";
 import { metrics, trackRoom, untrackRoom } from "../utils/metrics.ts";
 import {
   countWaiting,
-  deliver,
+  deliverPartyUpdate,
   isFrameSyncRoomName,
   lobbyChannel,
   matchStore,
+  newClaimTag,
   startMatch,
   type Delivery,
 } from "../matchmaking/matchmaker.ts";
+import { sweepOrphans } from "../matchmaking/orphans.ts";
 import {
   MatchCancel,
   MatchFind,
@@ -40,10 +43,10 @@ import {
   PartyLeave,
   PartyStart,
   criteriaOf,
+  partyView,
   queueKeyOf,
   validationCode,
   type MatchQueued,
-  type PartyView,
 } from "../matchmaking/messages.ts";
 import { newPartyCode, normalizePartyCode } from "../matchmaking/partyCode.ts";
 import { holderKind, partyHolder, ticketHolder, type EnqueueResult, type Holder, type Party, type PartyMember, type QueueCriteria } from "../matchmaking/store.ts";
@@ -97,19 +100,6 @@ function refuseIfHeld(session: LobbySession): void {
   if (session.party) refuseBusy(partyHolder(session.party.partyId));
 }
 
-function viewOf(party: Party): PartyView {
-  return {
-    partyId: party.partyId,
-    partyCode: party.partyCode,
-    leaderUserId: party.leaderUserId,
-    members: party.members.map((m) => (m.name === undefined ? { userId: m.userId } : { userId: m.userId, name: m.name })),
-    playersPerMatch: party.criteria.playersPerMatch,
-    modeId: party.criteria.modeId,
-    region: party.criteria.region,
-    gameRoomName: party.criteria.gameRoomName,
-  };
-}
-
 export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
   // Types only (no runtime effect): what this room sends and accepts, for `Client<GameServer>`.
   declare "~client": Client<{ messages: MatchmakerServerMessages }>;
@@ -133,6 +123,8 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     // Scoped to the room: Colyseus unsubscribes when it is disposed.
     await this.presence.subscribe(lobbyChannel(this.roomId), (delivery: Delivery) => this.onDelivery(delivery));
     this.clock.setInterval(() => void this.refreshRecords(), MATCH_RECORD_REFRESH_MS);
+    // Matches whose claiming process died before making their room: their players here go back to their queue or party.
+    this.clock.setInterval(() => void sweepOrphans(), MATCH_ORPHAN_SWEEP_MS);
   }
 
   onJoin(client: Client, options: unknown, auth?: Identity): void {
@@ -191,7 +183,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     };
     let result: EnqueueResult;
     try {
-      result = await matchStore().enqueue(ticket, criteria.playersPerMatch);
+      result = await matchStore().enqueue(ticket, criteria.playersPerMatch, newClaimTag());
     } catch (err) {
       dropMine();
       throw err;
@@ -208,18 +200,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     session.client.send("match:queued", queued);
     this.log.debug({ sessionId: session.client.sessionId, userId: ticket.userId, queueKey }, "ticket queued");
 
-    if (result.kind === "matched") {
-      const tickets = result.tickets;
-      await startMatch({
-        source: "queue",
-        criteria,
-        // Replays are kept, and the room runs lockstep, when any player of the match asked.
-        recordFrames: tickets.some((t) => t.recordFrames),
-        lockstep: tickets.some((t) => t.lockstep === true),
-        queueKey,
-        players: tickets.map((t) => ({ userId: t.userId, ticketId: t.ticketId, lobbyRoomId: t.lobbyRoomId, sessionId: t.sessionId })),
-      });
-    }
+    if (result.kind === "matched") await startMatch(result.claim);
   }
 
   private async cancel(session: LobbySession): Promise<void> {
@@ -262,7 +243,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
       if (result.kind === "busy") refuseBusy(result.holder);
       if (result.kind === "code_taken") continue;
       session.party = { partyId: party.partyId, partyCode: party.partyCode };
-      session.client.send("party:created", viewOf(party));
+      session.client.send("party:created", partyView(party));
       this.log.info({ userId: party.leaderUserId, partyId: party.partyId }, "party created");
       return;
     }
@@ -282,8 +263,8 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     if (result.kind === "full") throw new Refusal(MatchErrorCodes.PARTY_FULL, "that party is full");
     const party = result.party;
     session.party = { partyId: party.partyId, partyCode: party.partyCode };
-    session.client.send("party:joined", viewOf(party));
-    this.publishPartyUpdate(party);
+    session.client.send("party:joined", partyView(party));
+    deliverPartyUpdate(party);
     this.log.info({ userId: session.identity.userId, partyId: party.partyId, members: party.members.length }, "party joined");
   }
 
@@ -299,13 +280,13 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     const { partyId } = session.party!;
     const result = await matchStore().leaveParty(partyId, session.identity.userId);
     session.party = undefined;
-    if (result.kind === "left") this.publishPartyUpdate(result.party);
+    if (result.kind === "left") deliverPartyUpdate(result.party);
     this.log.info({ userId: session.identity.userId, partyId, outcome: result.kind }, "party left");
   }
 
   private async startParty(session: LobbySession): Promise<void> {
     if (!session.party) throw new Refusal(MatchErrorCodes.NOT_IN_PARTY, "you are not in a party");
-    const result = await matchStore().startParty(session.party.partyId, session.identity.userId);
+    const result = await matchStore().startParty(session.party.partyId, session.identity.userId, newClaimTag());
     if (result.kind === "not_found") {
       session.party = undefined;
       throw new Refusal(MatchErrorCodes.PARTY_NOT_FOUND, "your party no longer exists");
@@ -314,15 +295,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     if (result.kind === "not_full") {
       throw new Refusal(MatchErrorCodes.PARTY_NOT_FULL, `the party has ${result.members} of the ${result.needed} players it needs`);
     }
-    const party = result.party;
-    await startMatch({
-      source: "party",
-      criteria: party.criteria,
-      recordFrames: party.recordFrames,
-      lockstep: party.lockstep === true,
-      partyId: party.partyId,
-      players: party.members,
-    });
+    await startMatch(result.claim);
   }
 
   private memberOf(session: LobbySession, name: string | undefined): PartyMember {
@@ -330,11 +303,6 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     const display = name ?? session.identity.username;
     if (display !== undefined) member.name = display;
     return member;
-  }
-
-  private publishPartyUpdate(party: Party): void {
-    const view = viewOf(party);
-    for (const member of party.members) deliver(member, { type: "party:update", payload: view });
   }
 
   /** Unknown party codes are limited per connection so codes cannot be guessed by brute force. */

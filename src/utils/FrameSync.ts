@@ -43,7 +43,6 @@ import {
   FRAMES_SINCE_MIN_INTERVAL_MS,
   LATE_TICK_LOG_INTERVAL_MS,
   MATCH_FIRST_JOIN_TIMEOUT_MS,
-  MATCH_FOUND_REDELIVER_MS,
 } from "./limits.ts";
 import { LockstepLog } from "./lockstep.ts";
 import { logger } from "./logger.ts";
@@ -173,7 +172,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
       const { queueKey, partyId, lobbies = [] } = options;
       const match = { roomName: this.roomName, roomId: this.roomId, matchId: this.matchId, playersPerMatch: this.capacity, queueKey, partyId, seats: options.seats! };
       this.redelivery = new MatchRedelivery(match, lobbies, (userId) => this.seats.ofUser(userId)?.joined === true);
-      this.clock.setInterval(() => this.redelivery?.redeliver(), MATCH_FOUND_REDELIVER_MS);
+      this.redelivery.start(this.clock, () => void this.disconnect()); // closed if the match went elsewhere
       this.clock.setTimeout(() => {
         this.redelivery?.abandon("seat_expired");
         this.allowAutoDispose();

@@ -194,3 +194,15 @@ export const MATCH_RECORD_TTL_MS = 120_000;
 export const MATCH_FOUND_REDELIVER_MS = 2_000;
 /** How often a matchmaker room refreshes the records of the players it holds. */
 export const MATCH_RECORD_REFRESH_MS = 30_000;
+/**
+ * How often each matchmaker room looks for pending matches whose claiming process died
+ * between taking the players and making the room (matchmaking/orphans.ts): one cheap
+ * Redis call when there are none.
+ */
+export const MATCH_ORPHAN_SWEEP_MS = 2_000;
+/** A pending match younger than this is left to its claimer, which makes a room within milliseconds. */
+export const MATCH_ORPHAN_AFTER_MS = 2_000;
+/** A pending match this old is restored even though its claimer still answers: its createRoom hung. */
+export const MATCH_CLAIM_HUNG_MS = 30_000;
+/** At most this many orphaned matches are restored per sweep (the rest wait for the next). */
+export const MATCH_ORPHAN_BATCH = 50;

@@ -33,6 +33,8 @@ function party(leader: string, code: string, playersPerMatch: number): Party {
   };
 }
 const member = (userId: string) => ({ userId, lobbyRoomId: "lobby", sessionId: `s-${userId}` });
+/** The claim a store call may make: a fresh match id, claimed by a test "process". */
+const tag = (by = "p-test") => ({ matchId: `m-${randomUUID()}`, by });
 
 const redisSkip = await skipWithoutRedis();
 const redisClients: Redis[] = [];
@@ -74,39 +76,57 @@ for (const flavour of flavours) {
       const [store] = await flavour.make();
       const c = criteria(3);
       const [a, b, c3, d] = ["a", "b", "c", "d"].map((u) => ticket(u, c));
-      assert.deepEqual(await store.enqueue(a, 3), { kind: "queued" });
-      assert.deepEqual(await store.enqueue(b, 3), { kind: "queued" });
-      const third = await store.enqueue(c3, 3);
+      assert.deepEqual(await store.enqueue(a, 3, tag()), { kind: "queued" });
+      assert.deepEqual(await store.enqueue(b, 3, tag()), { kind: "queued" });
+      const third = await store.enqueue(c3, 3, tag());
       assert.equal(third.kind, "matched");
-      assert.deepEqual(third.kind === "matched" && third.tickets.map((x) => x.userId), ["a", "b", "c"]);
+      assert.deepEqual(third.kind === "matched" && third.claim.tickets.map((x) => x.userId), ["a", "b", "c"]);
       assert.equal(await store.queueLength(a.queueKey), 0);
-      assert.deepEqual(await store.enqueue(d, 3), { kind: "queued" });
+      assert.deepEqual(await store.enqueue(d, 3, tag()), { kind: "queued" });
       assert.equal(await store.queueLength(a.queueKey), 1);
     });
 
-    guard("a user holds one ticket or party at a time and is free once matched or cancelled", async () => {
+    guard("a user holds one ticket or party at a time, until it is cancelled or its match has a room", async () => {
       const [store] = await flavour.make();
       const c = criteria(2, "busy");
       const first = ticket("u", c);
-      await store.enqueue(first, 2);
-      assert.deepEqual(await store.enqueue(ticket("u", criteria(4)), 4), { kind: "busy", holder: `t:${first.ticketId}` });
+      await store.enqueue(first, 2, tag());
+      assert.deepEqual(await store.enqueue(ticket("u", criteria(4)), 4, tag()), { kind: "busy", holder: `t:${first.ticketId}` });
       assert.deepEqual(await store.createParty(party("u", "AAAAAA", 2)), { kind: "busy", holder: `t:${first.ticketId}` });
       assert.equal(await store.cancel(first), true);
       assert.equal(await store.cancel(first), false);
       const again = ticket("u", c);
-      assert.equal((await store.enqueue(again, 2)).kind, "queued");
-      assert.equal((await store.enqueue(ticket("v", c), 2)).kind, "matched");
-      assert.equal((await store.enqueue(ticket("u", c), 2)).kind, "queued");
+      assert.equal((await store.enqueue(again, 2, tag())).kind, "queued");
+      const matched = await store.enqueue(ticket("v", c), 2, tag());
+      assert.ok(matched.kind === "matched");
+      // Matched but no room yet: still held, so nobody is seated in two matches at once.
+      assert.deepEqual(await store.enqueue(ticket("u", c), 2, tag()), { kind: "busy", holder: `t:${again.ticketId}` });
+      assert.equal(await store.commitMatch(matched.claim.matchId, "room-1"), true);
+      assert.equal((await store.enqueue(ticket("u", c), 2, tag())).kind, "queued");
+    });
+
+    guard("a claimed match is committed to one room: the room and its claimer both hear yes, any other room no", async () => {
+      const [store] = await flavour.make();
+      const c = criteria(2, "commit");
+      await store.enqueue(ticket("c1", c), 2, tag());
+      const matched = await store.enqueue(ticket("c2", c), 2, tag());
+      assert.ok(matched.kind === "matched");
+      const { matchId } = matched.claim;
+      assert.equal(await store.commitMatch(matchId, "room-a"), true);
+      assert.equal(await store.commitMatch(matchId, "room-a"), true);
+      assert.equal(await store.commitMatch(matchId, "room-b"), false);
+      assert.equal(await store.dropMatch(matchId), false, "a committed match is not dropped");
+      assert.deepEqual(await store.stalePending(0, 10), []);
     });
 
     guard("40 tickets racing from two processes make exactly 10 matches of 4, each ticket once", async () => {
       const stores = await flavour.make(2);
       const c = criteria(4, "race");
       const tickets = Array.from({ length: 40 }, (_, i) => ticket(`racer${i}`, c));
-      const results = await Promise.all(tickets.map((tk, i) => stores[i % 2].enqueue(tk, 4)));
+      const results = await Promise.all(tickets.map((tk, i) => stores[i % 2].enqueue(tk, 4, tag())));
       const matches = results.filter((r) => r.kind === "matched");
       assert.equal(matches.length, 10);
-      const seated = matches.flatMap((m) => (m.kind === "matched" ? m.tickets.map((x) => x.ticketId) : []));
+      const seated = matches.flatMap((m) => (m.kind === "matched" ? m.claim.tickets.map((x) => x.ticketId) : []));
       assert.equal(seated.length, 40);
       assert.equal(new Set(seated).size, 40);
       assert.equal(await stores[0].queueLength(tickets[0].queueKey), 0);
@@ -136,22 +156,151 @@ for (const flavour of flavours) {
       assert.deepEqual(await store.createParty(party("e", "ABCDEF", 2)), { kind: "ok" }, "the code is free again");
     });
 
-    guard("only the leader of a full party starts it, once, and its members are freed", async () => {
+    guard("only the leader of a full party starts it, once, and its members are freed when the match has a room or failed", async () => {
       const [store] = await flavour.make();
       const p = party("lead", "STARTS", 2);
       await store.createParty(p);
-      assert.deepEqual(await store.startParty(p.partyId, "lead"), { kind: "not_full", members: 1, needed: 2 });
+      assert.deepEqual(await store.startParty(p.partyId, "lead", tag()), { kind: "not_full", members: 1, needed: 2 });
       await store.joinParty("STARTS", member("b"));
-      assert.deepEqual(await store.startParty(p.partyId, "b"), { kind: "not_leader" });
-      const started = await store.startParty(p.partyId, "lead");
+      assert.deepEqual(await store.startParty(p.partyId, "b", tag()), { kind: "not_leader" });
+      const started = await store.startParty(p.partyId, "lead", tag());
       assert.equal(started.kind, "started");
-      assert.deepEqual(started.kind === "started" && started.party.members.map((m) => m.userId), ["lead", "b"]);
-      assert.deepEqual(started.kind === "started" && started.party.members[0].name, "LEAD");
-      assert.deepEqual(await store.startParty(p.partyId, "lead"), { kind: "not_found" });
-      assert.equal((await store.enqueue(ticket("b", criteria(2, "after")), 2)).kind, "queued");
+      assert.deepEqual(started.kind === "started" && started.claim.party.members.map((m) => m.userId), ["lead", "b"]);
+      assert.deepEqual(started.kind === "started" && started.claim.party.members[0].name, "LEAD");
+      assert.deepEqual(await store.startParty(p.partyId, "lead", tag()), { kind: "not_found" });
+      assert.equal((await store.enqueue(ticket("b", criteria(2, "after")), 2, tag())).kind, "busy", "held until the match has a room");
+      assert.ok(started.kind === "started" && (await store.dropMatch(started.claim.matchId)), "a room that could not be made frees them too");
+      assert.equal((await store.enqueue(ticket("b", criteria(2, "after")), 2, tag())).kind, "queued");
     });
   });
 }
+
+describe("RedisMatchStore pending matches whose claimer is gone", () => {
+  const guard = (name: string, fn: () => Promise<void>) => test(name, { skip: redisSkip }, fn);
+  async function fresh(): Promise<RedisMatchStore> {
+    const redis = await freshTestDb();
+    redisClients.push(redis);
+    return new RedisMatchStore(redis);
+  }
+
+  guard("a claim is found while pending, with its claimer and age, and not once its room committed it", async () => {
+    const store = await fresh();
+    const c = criteria(2, "stale");
+    await store.enqueue(ticket("s1", c), 2, tag());
+    const claimed = await store.enqueue(ticket("s2", c), 2, tag("p-dead"));
+    assert.ok(claimed.kind === "matched");
+    assert.deepEqual(await store.stalePending(60_000, 10), [], "younger than asked");
+    const [stale, ...more] = await store.stalePending(0, 10);
+    assert.deepEqual(more, []);
+    assert.equal(stale.by, "p-dead");
+    assert.ok(stale.ageMs >= 0 && stale.ageMs < 5_000, String(stale.ageMs));
+    assert.deepEqual(stale.claim, claimed.claim);
+    assert.equal(await store.commitMatch(claimed.claim.matchId, "room-1"), true);
+    assert.deepEqual(await store.stalePending(0, 10), []);
+    assert.deepEqual(await store.restorePending(claimed.claim.matchId, ["s1", "s2"], tag(), "SPARE1"), { kind: "gone" });
+  });
+
+  guard("restoring a queue claim puts the players still here back at their old place, releases the others, and the old claim can no longer commit", async () => {
+    const store = await fresh();
+    const c = criteria(3, "restore");
+    const [a, b] = [ticket("a", c), ticket("b", c)];
+    await store.enqueue(a, 3, tag());
+    await store.enqueue(b, 3, tag());
+    const claimed = await store.enqueue(ticket("dead", c), 3, tag("p-dead"));
+    assert.ok(claimed.kind === "matched");
+    const later = ticket("later", c);
+    assert.deepEqual(await store.enqueue(later, 3, tag()), { kind: "queued" });
+
+    // "dead"'s matchmaker room is gone; a and b are still here.
+    const restored = await store.restorePending(claimed.claim.matchId, ["a", "b"], tag(), "SPARE1");
+    assert.ok(restored.kind === "restored");
+    assert.deepEqual(restored.kept, ["a", "b"]);
+    assert.equal(restored.party, undefined);
+    assert.ok(restored.claim?.source === "queue", "back in the queue with later, the three form a match at once");
+    assert.deepEqual(restored.claim.tickets.map((t) => t.userId), ["a", "b", "later"], "a and b kept their place before later");
+    assert.equal(await store.queueLength(a.queueKey), 0);
+    assert.deepEqual(await store.restorePending(claimed.claim.matchId, ["a", "b"], tag(), "SPARE1"), { kind: "gone" }, "restored once");
+    assert.equal(await store.commitMatch(claimed.claim.matchId, "late-room"), false, "the old claimer's room must close");
+    assert.equal(await store.dropMatch(claimed.claim.matchId), false, "and its failure says nothing");
+    // The dead process's player is free to queue at once; the others are held by the new match.
+    assert.deepEqual(await store.enqueue(ticket("a", criteria(2)), 2, tag()), { kind: "busy", holder: `t:${a.ticketId}` });
+    assert.deepEqual(await store.enqueue(ticket("dead", c), 3, tag()), { kind: "queued" });
+  });
+
+  guard("a queue claim restored with too few players here leaves them waiting at the front", async () => {
+    const store = await fresh();
+    const c = criteria(3, "front");
+    const [a, b] = [ticket("a", c), ticket("b", c)];
+    await store.enqueue(a, 3, tag());
+    await store.enqueue(b, 3, tag());
+    const claimed = await store.enqueue(ticket("dead", c), 3, tag("p-dead"));
+    assert.ok(claimed.kind === "matched");
+    assert.deepEqual(await store.restorePending(claimed.claim.matchId, ["b"], tag(), "SPARE1"), { kind: "restored", kept: ["b"] });
+    assert.equal(await store.queueLength(c.playersPerMatch + ":front:any:game_room"), 1);
+    await store.enqueue(ticket("x", c), 3, tag());
+    const next = await store.enqueue(ticket("y", c), 3, tag());
+    assert.ok(next.kind === "matched");
+    assert.deepEqual(next.claim.tickets.map((t) => t.userId), ["b", "x", "y"]);
+  });
+
+  guard("restoring a queue claim whose players are all here (a hung claimer) forms the match again under a new id", async () => {
+    const store = await fresh();
+    const c = criteria(2, "hung");
+    await store.enqueue(ticket("h1", c), 2, tag());
+    const claimed = await store.enqueue(ticket("h2", c), 2, tag("p-hung"));
+    assert.ok(claimed.kind === "matched");
+    const again = tag("p-adopter");
+    const restored = await store.restorePending(claimed.claim.matchId, ["h1", "h2"], again, "SPARE1");
+    assert.ok(restored.kind === "restored" && restored.claim?.source === "queue");
+    assert.equal(restored.claim.matchId, again.matchId);
+    assert.deepEqual(restored.claim.tickets.map((t) => t.userId), ["h1", "h2"]);
+    assert.equal(await store.queueLength(claimed.claim.tickets[0].queueKey), 0);
+    const [stale] = await store.stalePending(0, 10);
+    assert.equal(stale.by, "p-adopter", "the new claim is pending, claimed by the process that restored it");
+    assert.equal(await store.commitMatch(claimed.claim.matchId, "hung-room"), false);
+    assert.equal(await store.commitMatch(again.matchId, "room-2"), true);
+    assert.equal(await store.commitMatch(again.matchId, "room-2"), true, "the room and its claimer both commit: same answer");
+    assert.equal(await store.commitMatch(again.matchId, "room-3"), false);
+  });
+
+  guard("restoring a party claim brings the party back without its gone members, the lead passed on and its code working", async () => {
+    const store = await fresh();
+    const p = party("lead", "PARTYR", 3);
+    await store.createParty(p);
+    await store.joinParty("PARTYR", member("m1"));
+    await store.joinParty("PARTYR", member("m2"));
+    const started = await store.startParty(p.partyId, "lead", tag("p-dead"));
+    assert.ok(started.kind === "started");
+    // m2 left while the match was pending: it is not brought back.
+    assert.deepEqual(await store.leaveParty(p.partyId, "m2"), { kind: "gone" });
+    const restored = await store.restorePending(started.claim.matchId, ["m1", "m2"], tag(), "SPARE1");
+    assert.ok(restored.kind === "restored" && restored.party);
+    assert.deepEqual(restored.kept, ["m1"]);
+    assert.equal(restored.claim, undefined);
+    assert.equal(restored.party.leaderUserId, "m1");
+    assert.equal(restored.party.partyCode, "PARTYR");
+    assert.deepEqual(restored.party.members.map((m) => m.userId), ["m1"]);
+    const joined = await store.joinParty("PARTYR", member("lead"));
+    assert.ok(joined.kind === "ok", "the gone leader was released and may join again");
+    assert.deepEqual(joined.party.members.map((m) => m.userId), ["m1", "lead"]);
+    assert.equal((await store.enqueue(ticket("m2", criteria(2)), 2, tag())).kind, "queued", "the member who left is free");
+  });
+
+  guard("restoring a party claim whose members are all here starts it again", async () => {
+    const store = await fresh();
+    const p = party("lead", "PARTYH", 2);
+    await store.createParty(p);
+    await store.joinParty("PARTYH", member("m1"));
+    const started = await store.startParty(p.partyId, "lead", tag("p-hung"));
+    assert.ok(started.kind === "started");
+    const again = tag();
+    const restored = await store.restorePending(started.claim.matchId, ["lead", "m1"], again, "SPARE1");
+    assert.ok(restored.kind === "restored" && restored.claim?.source === "party");
+    assert.equal(restored.claim.matchId, again.matchId);
+    assert.deepEqual(restored.claim.party.members.map((m) => m.userId), ["lead", "m1"]);
+    assert.equal(restored.party, undefined);
+  });
+});
 
 describe("RedisMatchStore records expire unless refreshed", () => {
   const guard = (name: string, fn: () => Promise<void>) => test(name, { skip: redisSkip }, fn);
@@ -161,12 +310,12 @@ describe("RedisMatchStore records expire unless refreshed", () => {
     redisClients.push(redis);
     const store = new RedisMatchStore(redis, 300);
     const c = criteria(2, "ghost");
-    await store.enqueue(ticket("ghost", c), 2);
+    await store.enqueue(ticket("ghost", c), 2, tag());
     // The record's TTL (300 ms) must run out: time has to pass.
     await elapse(600);
-    assert.equal((await store.enqueue(ticket("live1", c), 2)).kind, "queued");
-    const m = await store.enqueue(ticket("live2", c), 2);
-    assert.deepEqual(m.kind === "matched" && m.tickets.map((x) => x.userId), ["live1", "live2"]);
+    assert.equal((await store.enqueue(ticket("live1", c), 2, tag())).kind, "queued");
+    const m = await store.enqueue(ticket("live2", c), 2, tag());
+    assert.deepEqual(m.kind === "matched" && m.claim.tickets.map((x) => x.userId), ["live1", "live2"]);
   });
 
   guard("a refreshed ticket stays", async () => {
@@ -175,12 +324,12 @@ describe("RedisMatchStore records expire unless refreshed", () => {
     const store = new RedisMatchStore(redis, 400);
     const c = criteria(2, "kept");
     const kept = ticket("kept", c);
-    await store.enqueue(kept, 2);
+    await store.enqueue(kept, 2, tag());
     for (let i = 0; i < 4; i++) {
       await elapse(200); // refreshed every 200 ms, inside the 400 ms TTL, for longer than the TTL
       await store.refresh({ tickets: [kept], parties: [] });
     }
-    const m = await store.enqueue(ticket("late", c), 2);
-    assert.deepEqual(m.kind === "matched" && m.tickets.map((x) => x.userId), ["kept", "late"]);
+    const m = await store.enqueue(ticket("late", c), 2, tag());
+    assert.deepEqual(m.kind === "matched" && m.claim.tickets.map((x) => x.userId), ["kept", "late"]);
   });
 });

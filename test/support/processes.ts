@@ -207,20 +207,26 @@ export function spawnNpm(args: string[], options: SpawnOptions = {}): Spawned {
   return new Spawned("npm", args, { group: true, ...options });
 }
 
+/** How a test changes the server process itself: `preload` is a module of test/support run before the server (`node --import`), e.g. to make it fail at a chosen point. */
+export interface ServerOptions {
+  preload?: string;
+}
+
 /** The real server process (`src/index.ts`) on a free port. */
 export class ServerProcess extends Spawned {
   private constructor(
     readonly port: number,
     env: Record<string, string>,
+    { preload }: ServerOptions = {},
   ) {
-    super(NODE, ["--import", "tsx", "src/index.ts"], {
+    super(NODE, ["--import", "tsx", ...(preload ? ["--import", preload] : []), "src/index.ts"], {
       env: { PORT: String(port), HOST: "127.0.0.1", PUBLIC_ADDRESS: `127.0.0.1:${port}`, LOG_LEVEL: "info", ...env },
     });
   }
 
   /** Starts a server and waits until it answers /health; fails with its output if it exits or never answers. */
-  static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = ServerProcess.launch(await freePort(), env);
+  static async start(env: Record<string, string> = {}, options: ServerOptions = {}): Promise<ServerProcess> {
+    const server = ServerProcess.launch(await freePort(), env, options);
     await waitFor(async () => !server.running || (await server.health()).status === 200, { timeoutMs: 60_000, what: `the server on ${server.port} to answer /health` }).catch((err) => {
       throw new Error(`${err.message}\n${server.output()}`);
     });
@@ -229,8 +235,8 @@ export class ServerProcess extends Spawned {
   }
 
   /** Starts a server without waiting for it (for boots that must fail). */
-  static launch(port: number, env: Record<string, string> = {}): ServerProcess {
-    return new ServerProcess(port, env);
+  static launch(port: number, env: Record<string, string> = {}, options: ServerOptions = {}): ServerProcess {
+    return new ServerProcess(port, env, options);
   }
 
   get endpoint(): string {

@@ -20,9 +20,11 @@ export const TEST_REDIS_PORT = Number(TEST_REDIS_BASE.port || 6379);
  * otherwise when files run concurrently against one server).
  */
 export const TEST_REDIS_DB = {
+  orphanRace: 10,
   reconnection: 11,
   matchmaking: 12,
   replays: 13,
+  orphans: 15, // 14 is the bench's (bench/run.ts)
 } as const;
 
 /** The URL of database `db` on the test Redis. */
