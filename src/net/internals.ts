@@ -60,6 +60,21 @@ export function isDisposing(room: Room<any>): boolean {
   return (room as unknown as { _internalState: number })._internalState === RoomInternalState.DISPOSING;
 }
 
+/**
+ * Stops Colyseus from ticking the room's clock on a 60 Hz interval of its own; the caller
+ * ticks it (`room.clock.tick()`) every frame instead. With `patchRate = null` and no
+ * simulation interval, Colyseus' patchRate setter starts `setInterval(clock.tick, 16.6)`
+ * per room: 60 timer callbacks a second per room on top of the room's own frame timer.
+ * It skips that when `_simulationInterval` is set, so it is set to an interval already
+ * cleared (Colyseus' clearInterval of it at dispose does nothing). Call before setting
+ * `patchRate`. broadcastPatch then no longer ticks the clock either: the frame loop must.
+ */
+export function takeOverRoomClock(room: Room<any>): void {
+  const cleared = setInterval(() => {}, 2 ** 30);
+  clearInterval(cleared);
+  (room as unknown as { _simulationInterval: unknown })._simulationInterval = cleared;
+}
+
 /** A seat Colyseus holds for `client.reconnect(token)`; cancel() ends the wait at once (onLeave follows). */
 export interface ReconnectionHold {
   cancel(): void;

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { config } from "../config.ts";
 import { targetFrame, type Inputs } from "../game/merge.ts";
 import { GuardedRoom } from "../net/GuardedRoom.ts";
-import { gateSeatReservations, holdForReconnection, isDisposing } from "../net/internals.ts";
+import { gateSeatReservations, holdForReconnection, isDisposing, takeOverRoomClock } from "../net/internals.ts";
 import { PendingSeats } from "../net/seatReservations.ts";
 import { CatchUpSender } from "../net/catchUp.ts";
 import { MatchRedelivery } from "../matchmaking/redelivery.ts";
@@ -154,7 +154,8 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     trackRoom(this);
 
     gateSeatReservations(this, (sessionId, auth) => this.admitReservation(sessionId, auth), () => this.afterSeatsChanged());
-    // One patch per frame, sent by the tick itself (see initFrameSync).
+    // One patch per frame, sent by the tick itself, which also ticks the room's clock (see initFrameSync).
+    takeOverRoomClock(this);
     this.patchRate = null;
     this.initFrameSync({ targetFPS: options.fps ?? FPS_DEFAULT }, options.recordFrames ?? false);
     if (this.lockstep) {
@@ -187,6 +188,7 @@ export abstract class FrameSyncRoom<S extends FrameSyncState = FrameSyncState, P
     if (recordFrames) this.replay = new RoomReplay(this.replayRules!, this.frameSync.currentFrame);
     // The tick's sends queue per client and leave as one write per socket after the tick (../net/sendPath.ts).
     this.frameSync.step = (frame, inputs) => {
+      this.clock.tick();
       openFrameWindow(this.clients);
       jsonTickStarted(this);
       // A throwing game step is our bug: counted and logged, and the frame still goes out and is recorded (no hole).

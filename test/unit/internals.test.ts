@@ -165,6 +165,30 @@ describe("against a running server", () => {
     assert.deepEqual(await matchMaker.presence.channels(roomChannel("no-such-room")), []);
   });
 
+  test("a frame-sync room starts no 60 Hz clock interval of Colyseus' (takeOverRoomClock), and its clock still runs with its frames", async () => {
+    const delays: number[] = [];
+    const original = globalThis.setInterval;
+    globalThis.setInterval = ((fn: () => void, ms?: number, ...rest: unknown[]) => {
+      delays.push(ms ?? 0);
+      return original(fn, ms, ...rest);
+    }) as typeof setInterval;
+    let listing;
+    try {
+      listing = await matchMaker.createRoom("game_room", { fps: 20 });
+    } finally {
+      globalThis.setInterval = original;
+    }
+    // Colyseus' patchRate setter starts setInterval(clock.tick, 1000 / 60) per room when nothing stops it.
+    assert.ok(!delays.some((ms) => Math.abs(ms - 1000 / 60) < 0.5), `intervals started: ${JSON.stringify(delays)}`);
+    const created = matchMaker.getLocalRoomById(listing.roomId) as Room;
+    const fired = await new Promise<number>((resolve) => {
+      const t0 = performance.now();
+      created.clock.setTimeout(() => resolve(performance.now() - t0), 120);
+    });
+    assert.ok(fired >= 100 && fired < 1000, `the room's clock.setTimeout(120) fired after ${fired.toFixed(0)} ms`);
+    await created.disconnect();
+  });
+
   test("isDisposing turns true once the room starts disposing", async () => {
     assert.equal(isDisposing(room), false);
     const closing = room.disconnect();
