@@ -4,16 +4,21 @@
  * they live and die with the only process that could hold their players. For the same
  * reason no pending match is ever stale: a crash between claim and room takes every
  * player with it, so there is nothing to restore (stalePending finds nothing). Pending
- * matches still hold their players until committed or dropped, as in Redis.
+ * matches still hold their players until committed or dropped, as in Redis. Stale
+ * holders (heldAt, evict) behave as in Redis, though in one process a matchmaker room is
+ * gone only after its players left, which gave up what held them.
  */
 import { MATCH_RECORD_TTL_MS } from "../utils/limits.ts";
 import {
+  holderKind,
   partyHolder,
   ticketHolder,
   type Claim,
   type ClaimTag,
   type CreatePartyResult,
   type EnqueueResult,
+  type EvictResult,
+  type HeldAt,
   type Holder,
   type JoinPartyResult,
   type LeavePartyResult,
@@ -133,6 +138,20 @@ export class MemoryMatchStore implements MatchStore {
     return { kind: "gone" }; // never stale, so never restored (see the module comment)
   }
 
+  async heldAt(userId: string): Promise<HeldAt | null> {
+    const holder = this.holders.get(userId);
+    const lobbyRoomId = holder ? this.seatOf(userId, holder)?.lobbyRoomId : undefined;
+    return holder && lobbyRoomId ? { holder, lobbyRoomId } : null;
+  }
+
+  async evict(userId: string, at: HeldAt): Promise<EvictResult> {
+    const seat = this.holders.get(userId) === at.holder ? this.seatOf(userId, at.holder) : undefined;
+    if (!seat || seat.lobbyRoomId !== at.lobbyRoomId) return { kind: "moved" };
+    if (!("ticketId" in seat)) return this.leaveParty(at.holder.slice(2), userId);
+    await this.cancel(seat);
+    return { kind: "cancelled" };
+  }
+
   async refresh(): Promise<void> {
     // Nothing expires in memory (see the module comment).
   }
@@ -149,6 +168,17 @@ export class MemoryMatchStore implements MatchStore {
     if (claim.source === "party") for (const m of claim.party.members) this.releaseHolder(m.userId, partyHolder(claim.party.partyId));
     else for (const t of claim.tickets) this.releaseHolder(t.userId, ticketHolder(t.ticketId));
     return true;
+  }
+
+  /** The queued ticket or party seat `holder` gives `userId` (a pending match's are in no queue or party). */
+  private seatOf(userId: string, holder: Holder): Ticket | PartyMember | undefined {
+    const id = holder.slice(2);
+    if (holderKind(holder) === "party") return this.parties.get(id)?.members.find((m) => m.userId === userId);
+    for (const queue of this.queues.values()) {
+      const ticket = queue.find((t) => t.ticketId === id);
+      if (ticket) return ticket;
+    }
+    return undefined;
   }
 
   /** Frees the user only if this ticket or party is what holds it (it may have moved on since). */

@@ -8,11 +8,13 @@
  *
  * Records expire after MATCH_RECORD_TTL_MS unless refreshed by the process holding
  * their player; a ticket id whose record has expired (its process died) is skipped
- * and dropped when a match is taken. Pending matches: ./redisPending.ts.
+ * and dropped when a match is taken. Pending matches: ./redisPending.ts; holders whose
+ * player's matchmaker room is gone: ./redisStale.ts.
  */
 import type { Redis } from "ioredis";
 import { MATCH_RECORD_TTL_MS } from "../utils/limits.ts";
 import { COMMIT, DROP, LUA_LIB, RESTORE, STALE } from "./redisPending.ts";
+import { EVICT, HELD_AT, LUA_LEAVE } from "./redisStale.ts";
 import {
   partyHolder,
   ticketHolder,
@@ -20,6 +22,8 @@ import {
   type ClaimTag,
   type CreatePartyResult,
   type EnqueueResult,
+  type EvictResult,
+  type HeldAt,
   type HeldRecords,
   type JoinPartyResult,
   type LeavePartyResult,
@@ -118,26 +122,9 @@ return {'ok', out}
  * KEYS: party, user. ARGV: userId, holder, ttlMs, partyCode prefix.
  * → {"left", partyJson} | {"dissolved"} | {"gone"}
  */
-const LEAVE_PARTY = `
+const LEAVE_PARTY = `${LUA_LEAVE}
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {'gone'} end
-local party = cjson.decode(raw)
-local kept = {}
-local found = false
-for _, m in ipairs(party.members) do
-  if m.userId == ARGV[1] then found = true else table.insert(kept, m) end
-end
-if not found then return {'gone'} end
-if #kept == 0 then
-  redis.call('DEL', KEYS[1], ARGV[4] .. party.partyCode)
-  return {'dissolved'}
-end
-party.members = kept
-if party.leaderUserId == ARGV[1] then party.leaderUserId = kept[1].userId end
-local out = cjson.encode(party)
-redis.call('SET', KEYS[1], out, 'PX', ARGV[3])
-return {'left', out}
+return leave(KEYS[1], ARGV[1], ARGV[3], ARGV[4])
 `;
 
 /**
@@ -171,6 +158,8 @@ interface ScriptedRedis {
   mmDrop: CountScript;
   mmStale: (...args: Array<string | number>) => Promise<string[]>;
   mmRestore: Script;
+  mmHeldAt: (...args: Array<string | number>) => Promise<string[]>;
+  mmEvict: Script;
 }
 
 /** Lua's cjson writes an empty table as `{}`; a party always has members, but be strict when reading. */
@@ -204,6 +193,8 @@ export class RedisMatchStore implements MatchStore {
     define("mmDrop", 2, DROP);
     define("mmStale", 1, STALE);
     define("mmRestore", 2, RESTORE);
+    define("mmHeldAt", 1, HELD_AT);
+    define("mmEvict", 1, EVICT);
     this.scripts = redis as unknown as ScriptedRedis;
   }
 
@@ -328,6 +319,28 @@ export class RedisMatchStore implements MatchStore {
       ...(party ? { party: parseParty(party) } : {}),
       ...(again ? { claim: parseClaim(tag.matchId, again) } : {}),
     };
+  }
+
+  async heldAt(userId: string): Promise<HeldAt | null> {
+    const [holder, lobbyRoomId] = await this.scripts.mmHeldAt(KEY.user(userId), userId, PREFIX.ticket, PREFIX.party);
+    return holder && lobbyRoomId ? { holder, lobbyRoomId } : null;
+  }
+
+  async evict(userId: string, at: HeldAt): Promise<EvictResult> {
+    const [kind, json] = await this.scripts.mmEvict(
+      KEY.user(userId),
+      userId,
+      at.holder,
+      at.lobbyRoomId,
+      PREFIX.ticket,
+      PREFIX.queue,
+      PREFIX.party,
+      PREFIX.partyCode,
+      this.ttlMs,
+    );
+    if (kind === "left") return { kind, party: parseParty(json) };
+    if (kind === "cancelled" || kind === "dissolved" || kind === "gone") return { kind };
+    return { kind: "moved" };
   }
 
   async refresh(held: HeldRecords): Promise<void> {

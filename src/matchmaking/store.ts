@@ -16,6 +16,12 @@
  * held until the match's room exists (commitMatch) or could not be made (dropMatch). A
  * claim whose process died before either is found by any other process (stalePending)
  * and its players still here are put back where they were (restorePending).
+ *
+ * Stale holders (issue 13): a queued ticket or a party seat whose player's matchmaker
+ * room is gone (its process was killed) still holds the user until it expires. The
+ * store says where a holder's player connected (heldAt) and frees it (evict), atomically
+ * and only while that same holder, connected there, still holds the user; whether that
+ * room is gone is ./staleHolders.ts's question.
  */
 
 /** Where a player's matchmaker messages go: its matchmaker room and session (any process). */
@@ -115,6 +121,20 @@ export interface HeldRecords {
   parties: Array<{ partyId: string; partyCode: string; userId: string }>;
 }
 
+/** What holds a user and where its player connected: a queued ticket or a party seat (not a pending match's). */
+export interface HeldAt {
+  holder: Holder;
+  lobbyRoomId: string;
+}
+
+export type EvictResult =
+  /** That holder no longer holds the user there (it moved on, was matched, or is a pending match's): nothing changed. */
+  | { kind: "moved" }
+  /** The ticket is off its queue and the user free. */
+  | { kind: "cancelled" }
+  /** The user left the party, as with leaveParty. */
+  | LeavePartyResult;
+
 /** A claim no room has committed yet, `ageMs` after it was made. */
 export interface StalePending {
   claim: Claim;
@@ -167,6 +187,14 @@ export interface MatchStore {
    * code back, or `spareCode` if another party took it meanwhile.
    */
   restorePending(matchId: string, live: string[], tag: ClaimTag, spareCode: string): Promise<RestoreResult>;
+  /** What holds `userId` when it is a queued ticket or a party seat, with where its player connected; null otherwise. */
+  heldAt(userId: string): Promise<HeldAt | null>;
+  /**
+   * Frees `userId` if, in one step, `at.holder` still holds it with its player connected
+   * at `at.lobbyRoomId`: the ticket is taken off its queue, or the user leaves the party
+   * (the lead passes on; the last one out dissolves it).
+   */
+  evict(userId: string, at: HeldAt): Promise<EvictResult>;
   /** Extends the life of records whose players are still connected. */
   refresh(held: HeldRecords): Promise<void>;
   /** Tickets waiting in a queue (tests, diagnostics). */

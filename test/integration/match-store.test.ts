@@ -156,6 +156,53 @@ for (const flavour of flavours) {
       assert.deepEqual(await store.createParty(party("e", "ABCDEF", 2)), { kind: "ok" }, "the code is free again");
     });
 
+    guard("a stale holder is evicted only while that same holder, connected in that room, still holds the user", async () => {
+      const [store] = await flavour.make();
+      const c = criteria(3, "stale");
+      const t = ticket("ghost", c);
+      await store.enqueue(ticket("early", c), 3, tag());
+      await store.enqueue(t, 3, tag());
+      const at = await store.heldAt("ghost");
+      assert.deepEqual(at, { holder: `t:${t.ticketId}`, lobbyRoomId: "lobby" });
+      assert.equal(await store.heldAt("nobody"), null);
+      assert.deepEqual(await store.evict("ghost", { ...at!, lobbyRoomId: "another-lobby" }), { kind: "moved" });
+      assert.deepEqual(await store.evict("ghost", { ...at!, holder: "t:another-ticket" }), { kind: "moved" });
+      assert.equal(await store.queueLength(t.queueKey), 2);
+      assert.deepEqual(await store.evict("ghost", at!), { kind: "cancelled" });
+      assert.deepEqual(await store.evict("ghost", at!), { kind: "moved" }, "once");
+      assert.equal(await store.heldAt("ghost"), null);
+      assert.equal(await store.queueLength(t.queueKey), 1, "only the ghost's ticket left the queue");
+      assert.equal((await store.enqueue(ticket("ghost", c), 3, tag())).kind, "queued", "the user is free");
+
+      // A pending match's players are not reported, nor evicted: the claim's own path frees them.
+      const m = criteria(2, "stale-pending");
+      const first = ticket("p1", m);
+      await store.enqueue(first, 2, tag());
+      assert.equal((await store.enqueue(ticket("p2", m), 2, tag())).kind, "matched");
+      assert.equal(await store.heldAt("p1"), null);
+      assert.deepEqual(await store.evict("p1", { holder: `t:${first.ticketId}`, lobbyRoomId: "lobby" }), { kind: "moved" });
+      assert.equal((await store.enqueue(ticket("p1", m), 2, tag())).kind, "busy");
+    });
+
+    guard("a stale party seat is evicted as a leave: the lead passes on, the last one out dissolves the party", async () => {
+      const [store] = await flavour.make();
+      const p = party("lead", "STALEP", 3);
+      await store.createParty(p);
+      await store.joinParty("STALEP", member("b"));
+      const at = await store.heldAt("lead");
+      assert.deepEqual(at, { holder: `p:${p.partyId}`, lobbyRoomId: "lobby" });
+      assert.deepEqual(await store.evict("lead", { ...at!, lobbyRoomId: "another-lobby" }), { kind: "moved" });
+      const left = await store.evict("lead", at!);
+      assert.equal(left.kind, "left");
+      assert.equal(left.kind === "left" && left.party.leaderUserId, "b");
+      assert.deepEqual(left.kind === "left" && left.party.members.map((x) => x.userId), ["b"]);
+      assert.equal(await store.heldAt("lead"), null);
+      assert.equal((await store.joinParty("STALEP", member("lead"))).kind, "ok", "the old leader may join again");
+      await store.leaveParty(p.partyId, "lead");
+      assert.deepEqual(await store.evict("b", (await store.heldAt("b"))!), { kind: "dissolved" });
+      assert.deepEqual(await store.joinParty("STALEP", member("c")), { kind: "not_found" });
+    });
+
     guard("only the leader of a full party starts it, once, and its members are freed when the match has a room or failed", async () => {
       const [store] = await flavour.make();
       const p = party("lead", "STARTS", 2);
