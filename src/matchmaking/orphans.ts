@@ -20,14 +20,15 @@
  * the old claimer, should it wake up, finds its claim gone and says nothing.
  */
 import { matchMaker } from "@colyseus/core";
-import { listened, processListening } from "../net/roomLiveness.ts";
+import { forgetProcess, processListening } from "../net/roomLiveness.ts";
 import { MATCH_CLAIM_HUNG_MS, MATCH_ORPHAN_AFTER_MS, MATCH_ORPHAN_BATCH } from "../utils/limits.ts";
 import { logger } from "../utils/logger.ts";
 import { metrics } from "../utils/metrics.ts";
 import { matchStore } from "./activeStore.ts";
-import { deliverPartyUpdate, lobbyChannel } from "./delivery.ts";
-import { newClaimTag, specOf, startMatch, type MatchPlayer } from "./matchmaker.ts";
+import { deliverPartyUpdate } from "./delivery.ts";
+import { newClaimTag, specOf, startMatch } from "./matchmaker.ts";
 import { newPartyCode } from "./partyCode.ts";
+import { stillHere, withoutGhosts } from "./staleHolders.ts";
 import type { StalePending } from "./store.ts";
 
 let sweeping = false;
@@ -58,13 +59,8 @@ async function restoreIfOrphaned({ claim, by, ageMs }: StalePending): Promise<bo
   const result = await matchStore().restorePending(claim.matchId, await stillHere(players), newClaimTag(), newPartyCode());
   if (result.kind === "gone") return false; // committed meanwhile, or another process restored it
 
-  if (gone) {
-    // Colyseus would place new rooms (this match's, the next ones) on the dead process, and
-    // wait 2 s for it each time, until a health check fails it: take it out of placement now.
-    // A live process wrongly taken out puts itself back with its next stats write.
-    await Promise.resolve(matchMaker.stats.excludeProcess(by)).catch(() => undefined);
-    void matchMaker.healthCheckProcessId(by).catch(() => undefined);
-  }
+  // This match's room, and the next ones, must not be placed on the dead process.
+  if (gone) await forgetProcess(by);
   metrics.orphanedMatches.inc({ source: claim.source });
   const released = players.map((p) => p.userId).filter((u) => !result.kept.includes(u));
   logger.warn(
@@ -72,13 +68,8 @@ async function restoreIfOrphaned({ claim, by, ageMs }: StalePending): Promise<bo
     "a match whose claimer never made its room: its players still here are back in their queue or party",
   );
   if (result.party) deliverPartyUpdate(result.party);
-  if (result.claim) await startMatch(result.claim);
+  // Players put back may complete a match with tickets already queued: ghosts among those are dropped first.
+  const formed = result.claim ? await withoutGhosts(result.claim) : {};
+  if (formed.claim) await startMatch(formed.claim);
   return true;
-}
-
-/** The players whose matchmaker room still listens for deliveries (one check per room). */
-async function stillHere(players: MatchPlayer[]): Promise<string[]> {
-  const lobbies = [...new Set(players.map((p) => p.lobbyRoomId))];
-  const alive = new Set((await Promise.all(lobbies.map(async (id) => ((await listened(lobbyChannel(id))) ? id : null)))).filter((id) => id !== null));
-  return players.filter((p) => alive.has(p.lobbyRoomId)).map((p) => p.userId);
 }

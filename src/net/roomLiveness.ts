@@ -41,11 +41,22 @@ export function processListening(processId: string): Promise<boolean> {
 }
 
 /**
+ * A process found gone: Colyseus would keep placing new rooms on it, waiting 2 s for it
+ * each time, until a health check fails it. This takes it out of room placement now and
+ * starts that health check, which removes its rooms from the listing. A live process
+ * wrongly taken out puts itself back with its next stats write. Never throws.
+ */
+export async function forgetProcess(processId: string): Promise<void> {
+  await Promise.resolve(matchMaker.stats.excludeProcess(processId)).catch(() => undefined);
+  void matchMaker.healthCheckProcessId(processId).catch(() => undefined);
+}
+
+/**
  * Null when the call may go on; otherwise the process that listed the room and is gone.
  * Rooms of this process, rooms not listed (Colyseus answers those itself) and odd ids
  * are left to Colyseus.
  */
-async function deadOwner(roomId: unknown): Promise<string | null> {
+export async function deadOwner(roomId: unknown): Promise<string | null> {
   if (typeof roomId !== "string" || !ID.test(roomId) || matchMaker.getLocalRoomById(roomId)) return null;
   const listing = await matchMaker.driver.findOne({ roomId });
   if (!listing || listing.processId === matchMaker.processId || !ID.test(listing.processId)) return null;

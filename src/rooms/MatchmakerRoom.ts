@@ -35,6 +35,7 @@ import {
   type Delivery,
 } from "../matchmaking/matchmaker.ts";
 import { sweepOrphans } from "../matchmaking/orphans.ts";
+import { evictIfStale, withoutGhosts } from "../matchmaking/staleHolders.ts";
 import {
   MatchCancel,
   MatchFind,
@@ -47,6 +48,7 @@ import {
   queueKeyOf,
   validationCode,
   type MatchQueued,
+  type PartyView,
 } from "../matchmaking/messages.ts";
 import { newPartyCode, normalizePartyCode } from "../matchmaking/partyCode.ts";
 import { holderKind, partyHolder, ticketHolder, type EnqueueResult, type Holder, type Party, type PartyMember, type QueueCriteria } from "../matchmaking/store.ts";
@@ -92,6 +94,16 @@ const BUSY_MESSAGE = {
 function refuseBusy(holder: Holder): never {
   const kind = holderKind(holder);
   throw new Refusal(BUSY_CODE[kind], BUSY_MESSAGE[kind]);
+}
+
+/**
+ * A store call that found the user held, tried once more when what held it was a ticket
+ * or party seat whose matchmaker room is gone and is now freed (staleHolders.ts).
+ */
+async function unlessStale<R extends { kind: string }>(session: LobbySession, call: () => Promise<R>): Promise<R> {
+  const first = await call();
+  if (first.kind !== "busy" || !(await evictIfStale(session.identity.userId))) return first;
+  return call();
 }
 
 /** This connection already waits in a queue or sits in a party (the store checks the user across connections). */
@@ -183,7 +195,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     };
     let result: EnqueueResult;
     try {
-      result = await matchStore().enqueue(ticket, criteria.playersPerMatch, newClaimTag());
+      result = await unlessStale(session, () => matchStore().enqueue(ticket, criteria.playersPerMatch, newClaimTag()));
     } catch (err) {
       dropMine();
       throw err;
@@ -200,7 +212,9 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     session.client.send("match:queued", queued);
     this.log.debug({ sessionId: session.client.sessionId, userId: ticket.userId, queueKey }, "ticket queued");
 
-    if (result.kind === "matched") await startMatch(result.claim);
+    if (result.kind !== "matched") return;
+    const formed = await withoutGhosts(result.claim);
+    if (formed.claim) await startMatch(formed.claim);
   }
 
   private async cancel(session: LobbySession): Promise<void> {
@@ -239,7 +253,7 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     };
     for (let attempt = 0; attempt < PARTY_CODE_ATTEMPTS; attempt++) {
       party.partyCode = newPartyCode();
-      const result = await matchStore().createParty(party);
+      const result = await unlessStale(session, () => matchStore().createParty(party));
       if (result.kind === "busy") refuseBusy(result.holder);
       if (result.kind === "code_taken") continue;
       session.party = { partyId: party.partyId, partyCode: party.partyCode };
@@ -254,7 +268,8 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     refuseIfHeld(session);
     this.checkJoinFailures(session);
     const code = normalizePartyCode(msg.partyCode);
-    const result = code ? await matchStore().joinParty(code, this.memberOf(session, msg.user?.name)) : { kind: "not_found" as const };
+    const member = this.memberOf(session, msg.user?.name);
+    const result = code ? await unlessStale(session, () => matchStore().joinParty(code, member)) : { kind: "not_found" as const };
     if (result.kind === "busy") refuseBusy(result.holder);
     if (result.kind === "not_found") {
       session.joinFailures.count++;
@@ -295,7 +310,13 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     if (result.kind === "not_full") {
       throw new Refusal(MatchErrorCodes.PARTY_NOT_FULL, `the party has ${result.members} of the ${result.needed} players it needs`);
     }
-    await startMatch(result.claim);
+    // A member whose matchmaker room is gone is dropped from the party first: then it is not full.
+    const formed = await withoutGhosts(result.claim);
+    if (formed.claim) return void (await startMatch(formed.claim));
+    if (!formed.party) return; // the claim went another way (a sweep restored it): its members were told there
+    session.party = { partyId: formed.party.partyId, partyCode: formed.party.partyCode };
+    const needed = formed.party.criteria.playersPerMatch;
+    throw new Refusal(MatchErrorCodes.PARTY_NOT_FULL, `the party has ${formed.party.members.length} of the ${needed} players it needs`);
   }
 
   private memberOf(session: LobbySession, name: string | undefined): PartyMember {
@@ -332,12 +353,18 @@ export class MatchmakerRoom extends GuardedRoom<any, LobbySession> {
     if (!session) return; // gone: its leave already released what it held
     if (delivery.ends?.ticketId) this.forgetTicket(session, delivery.ends.ticketId);
     if (delivery.ends?.partyId && session.party?.partyId === delivery.ends.partyId) session.party = undefined;
+    if (delivery.type === "party:update") this.notePartyCode(session, delivery.payload as PartyView);
     if (delivery.type === "match:found") {
       const matchId = (delivery.payload as { matchId?: string }).matchId ?? "";
       if (session.matchesSeen?.has(matchId)) return;
       (session.matchesSeen ??= new Set()).add(matchId);
     }
     if (!session.left) session.client.send(delivery.type, delivery.payload);
+  }
+
+  /** A party put back after a failed start may have a new code: the one to keep alive (refreshRecords). */
+  private notePartyCode(session: LobbySession, party: Pick<Party, "partyId" | "partyCode">): void {
+    if (session.party?.partyId === party.partyId) session.party.partyCode = party.partyCode;
   }
 
   /** Keeps the records of players still here from expiring (MATCH_RECORD_TTL_MS). */

@@ -182,8 +182,9 @@ export const MAX_QUEUE_CRITERION_CHARS = 64;
 export const MAX_PARTY_NAME_CHARS = 32;
 /**
  * Tickets, parties and a user's "busy" marker expire after this long unless the
- * process holding the player refreshes them, so a crashed process never leaves
- * ghosts that get seated in a match.
+ * process holding the player refreshes them, so a crashed process leaves no records
+ * behind for good. Sooner than that, its players are freed when they ask again and
+ * never seated in a match (matchmaking/staleHolders.ts).
  */
 export const MATCH_RECORD_TTL_MS = 120_000;
 /**

@@ -170,6 +170,7 @@ export const metrics = {
   matchRedeliveries: counter("framesync_match_redeliveries_total", "Sent by a match's room to a seated player not in yet: match:found again, or match:abandoned when it stopped waiting", ["type"]),
   matchesMade: counter("framesync_matches_made_total", "Matches the matchmaker created", ["source"]),
   orphanedMatches: counter("framesync_orphaned_matches_total", "Pending matches whose claiming process died (or hung) before making the room: their players still here were put back in their queue or party", ["source"]),
+  staleHolders: counter("framesync_stale_holders_total", "Players freed from a queued ticket or party seat whose matchmaker room was gone (its process died): found when they asked again (found=request) or when a match was formed with them (found=match)", ["kind", "found"]),
   redisErrors: counter("framesync_redis_errors_total", "Redis operations that failed", ["op"]),
   redisUp: gauge("framesync_redis_up", "1 while every Redis connection of this process is ready; 0 while one is down, or without REDIS_URL"),
   connectionsRefused: counter("framesync_connections_refused_total", "Connections that never became a room's client, by reason: ip_cap (refused by the per-IP cap), join_failed (a WebSocket whose room or seat was refused), slow_request (headers not complete within 10 s, or the request within 30 s), bad_request (not HTTP)", ["reason"]),

@@ -20,6 +20,7 @@ export const TEST_REDIS_PORT = Number(TEST_REDIS_BASE.port || 6379);
  * otherwise when files run concurrently against one server).
  */
 export const TEST_REDIS_DB = {
+  staleHolders: 9,
   orphanRace: 10,
   reconnection: 11,
   matchmaking: 12,
