@@ -4,7 +4,9 @@
  * Writes the performance tables of a committed bench document (default
  * bench/results/full-run.json) into docs/performance.md, between the markers
  * `<!-- bench:begin -->` and `<!-- bench:end -->`; the prose around them is kept.
- * `--check` writes nothing and exits 1 when the file is not what the JSON gives, so a
+ * The README's short performance section (issue 16's figures with the command) is generated
+ * the same way, between `<!-- bench:figures:begin -->` and `<!-- bench:figures:end -->`.
+ * `--check` writes nothing and exits 1 when a file is not what the JSON gives, so a
  * test can tell that the published figures are the committed run's, not hand-copied.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +18,9 @@ export const DOC = path.join(ROOT, "docs/performance.md");
 export const DEFAULT_RESULTS = "bench/results/full-run.json";
 export const BEGIN = "<!-- bench:begin -->";
 export const END = "<!-- bench:end -->";
+export const README = path.join(ROOT, "README.md");
+export const README_BEGIN = "<!-- bench:figures:begin -->";
+export const README_END = "<!-- bench:figures:end -->";
 
 type Doc = Record<string, any>;
 
@@ -243,12 +248,23 @@ export function renderTables(d: Doc, resultsPath = DEFAULT_RESULTS): string {
   return [header(d, resultsPath), figuresSection(d), capacitySection(d), baselineSection(d), clusterSection(d), jsonSection(d), tickSection(d), latencyReconnect(d), targetsSection(d)].filter(Boolean).join("\n\n");
 }
 
+/** The README's section: the command, the conditions in one line, issue 16's figures. */
+export function renderReadmeFigures(d: Doc, resultsPath = DEFAULT_RESULTS): string {
+  const m = d.machine ?? {};
+  const where = d.conditions?.pinning?.pinned ? "the server pinned to one core and the load generators to the other" : "unpinned";
+  return [
+    `Measured with \`${d.command}\` (commit ${d.commit ? `\`${d.commit}\`` : "not recorded"}, ${d.startedAt}) on a ${n(m.cores, 0)}-core VM, ${where}; 4-player rooms at 20 fps, every client moving and sending 20 inputs/s. Generated from \`${resultsPath}\` by \`npm run bench:report\`; how it measures, every point and what bounds each figure: [docs/performance.md](docs/performance.md).`,
+    "",
+    figuresSection(d).replace(/^### Issue 16's figures\n\n/, ""),
+  ].join("\n");
+}
+
 /** `doc` with the text between the markers replaced by `tables`. */
-export function splice(doc: string, tables: string): string {
-  const b = doc.indexOf(BEGIN);
-  const e = doc.indexOf(END);
-  if (b < 0 || e < b) throw new Error(`${path.relative(ROOT, DOC)} must contain ${BEGIN} … ${END}`);
-  return `${doc.slice(0, b + BEGIN.length)}\n${tables}\n${doc.slice(e)}`;
+export function splice(doc: string, tables: string, begin = BEGIN, end = END, file = DOC): string {
+  const b = doc.indexOf(begin);
+  const e = doc.indexOf(end);
+  if (b < 0 || e < b) throw new Error(`${path.relative(ROOT, file)} must contain ${begin} … ${end}`);
+  return `${doc.slice(0, b + begin.length)}\n${tables}\n${doc.slice(e)}`;
 }
 
 function main(): void {
@@ -256,18 +272,24 @@ function main(): void {
   const check = args.includes("--check");
   const resultsPath = args.find((a) => !a.startsWith("--")) ?? DEFAULT_RESULTS;
   const results = JSON.parse(readFileSync(path.resolve(ROOT, resultsPath), "utf8")) as Doc;
-  const current = readFileSync(DOC, "utf8");
-  const next = splice(current, renderTables(results, resultsPath));
-  if (check) {
-    if (next !== current) {
-      process.stderr.write(`${path.relative(ROOT, DOC)} is not generated from ${resultsPath}: run npm run bench:report\n`);
-      process.exit(1);
+  const outputs = [
+    { file: DOC, next: splice(readFileSync(DOC, "utf8"), renderTables(results, resultsPath)) },
+    { file: README, next: splice(readFileSync(README, "utf8"), renderReadmeFigures(results, resultsPath), README_BEGIN, README_END, README) },
+  ];
+  let stale = false;
+  for (const { file, next } of outputs) {
+    const name = path.relative(ROOT, file);
+    if (readFileSync(file, "utf8") === next) {
+      process.stderr.write(`${name} matches ${resultsPath}\n`);
+    } else if (check) {
+      process.stderr.write(`${name} is not generated from ${resultsPath}: run npm run bench:report\n`);
+      stale = true;
+    } else {
+      writeFileSync(file, next);
+      process.stderr.write(`wrote the figures of ${resultsPath} into ${name}\n`);
     }
-    process.stderr.write(`${path.relative(ROOT, DOC)} matches ${resultsPath}\n`);
-    return;
   }
-  writeFileSync(DOC, next);
-  process.stderr.write(`wrote the tables of ${resultsPath} into ${path.relative(ROOT, DOC)}\n`);
+  if (stale) process.exit(1);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

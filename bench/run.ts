@@ -18,7 +18,7 @@ import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { writeFileSync } from "node:fs";
 import { probeJsonEndpoint } from "./lib/jsonClient.ts";
-import { decidePinning } from "./lib/pinning.ts";
+import { decidePinning, pinSelf } from "./lib/pinning.ts";
 import { BASELINE, OURS, PLAYERS_PER_ROOM, SATURATION_RULE, capacityFigures, holds, round, runPoint, type PointContext, type PointOptions, type PointResult } from "./lib/point.ts";
 import { killAllNow, outputTail, spawnTracked, startServer, stopAll, stopChild } from "./lib/proc.ts";
 import { Progress, type PhaseEstimate } from "./lib/progress.ts";
@@ -71,6 +71,9 @@ const REDIS_URL = redisUrl();
 
 const runStart = performance.now();
 const pinning = decidePinning();
+// The orchestrator's own work (a /metrics scrape and parse every 2 s, /proc samples every 0.5 s) is load-side
+// work: on the server's core it preempted the server (runs measured 30-40 ms/s of run-queue wait at 500 clients).
+if (pinning.pinned) pinSelf(pinning.loadCores!);
 
 const machine = {
   cores: os.cpus().length,
@@ -377,7 +380,7 @@ async function main() {
       serverCores: pinning.serverCores ?? "any (not pinned)",
       loadCores: pinning.loadCores ?? "any (not pinned)",
       pinningNote: pinning.pinned
-        ? `servers run under taskset -c ${pinning.serverCores}, load generators under taskset -c ${pinning.loadCores}; the bench orchestrator itself is unpinned. Exceptions, said where they apply: the idle baselines run on the load core, the cluster's two servers take one core each and its load is unpinned.`
+        ? `servers run under taskset -c ${pinning.serverCores}, load generators under taskset -c ${pinning.loadCores}; the bench orchestrator (this process: scrapes, /proc samples) runs on the load core too. Exceptions, said where they apply: the idle baselines run on the load core, the cluster's two servers take one core each and its load is unpinned.`
         : `not pinned: ${pinning.reason}`,
       loadAvg1mAtStart: machine.loadAvgAtStart[0],
       playersPerRoom: PLAYERS_PER_ROOM,

@@ -60,3 +60,16 @@ export function serverCoreFor(p: Pinning, i: number): string | null {
   if (!p.pinned) return null;
   return String(p.allowedCores[i % p.allowedCores.length]);
 }
+
+/** What an unpinned child runs on once this process pinned itself (pinSelf): every core it was allowed; null before. */
+export let unpinnedCores: string | null = null;
+
+/**
+ * Moves this process (every thread of it) to `cores`. Children would inherit that, so from
+ * now on a child spawned unpinned (spawnTracked with no cores) is given every core this
+ * process was allowed, as before.
+ */
+export function pinSelf(cores: string): void {
+  unpinnedCores = allowedCores().join(",");
+  spawnSync("taskset", ["-a", "-p", "-c", cores, String(process.pid)], { stdio: "ignore" });
+}

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { unpinnedCores } from "./pinning.ts";
 import { BENCH_JWT_SECRET } from "./wire.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -19,8 +20,9 @@ const children = new Set<ChildProcess>();
  * Starts `node --import tsx <script>`; with `cores`, under `taskset -c <cores>`, which
  * execs node in place, so the child's pid is node's (for /proc sampling).
  */
-export function spawnTracked(script: string, args: string[], env: Record<string, string>, ipc = false, nodeArgs: string[] = [], cores: string | null = null): ChildProcess {
+export function spawnTracked(script: string, args: string[], env: Record<string, string>, ipc = false, nodeArgs: string[] = [], pinnedTo: string | null = null): ChildProcess {
   const argv = [...nodeArgs, "--import", "tsx", path.join(ROOT, script), ...args];
+  const cores = pinnedTo ?? unpinnedCores;
   const child = spawn(cores === null ? NODE : "taskset", cores === null ? argv : ["-c", cores, NODE, ...argv], {
     cwd: ROOT,
     env: { ...process.env, ...env },
