@@ -33,6 +33,8 @@ const warmupS = Number(arg("--warmup", "4"));
 const fps = Number(arg("--fps", "20"));
 const profDir = argv.includes("--prof") ? path.resolve(arg("--prof", "prof")) : undefined;
 const serverCore = arg("--server-core", "0");
+/** `--protocol json`: the load speaks the JSON protocol (contract §9) instead of the Colyseus wire protocol. */
+const protocol = arg("--protocol", "sdk") === "json" ? "json" : "sdk";
 const variants = argv
   .flatMap((a, i) => (a === "--variant" ? [argv[i + 1]] : []))
   .map((spec) => {
@@ -80,7 +82,7 @@ async function runOne(variant: (typeof variants)[number], round: number) {
     const idleRss = procSample(srv.pid).rssBytes;
     const rooms = Math.ceil(clients / 4);
     const load = await startLoad(
-      { http: srv.http, ws: srv.ws, playersPerRoom: 4, fps, sendHz: 20, latencyEvery: 10, joinConcurrency: 12, joinTimeoutMs: 120_000 },
+      { http: srv.http, ws: srv.ws, playersPerRoom: 4, fps, sendHz: 20, latencyEvery: 10, joinConcurrency: 12, joinTimeoutMs: 120_000, protocol },
       rooms,
       Math.ceil(clients / 500),
       `ab${round}${variant.name}`,

@@ -89,6 +89,25 @@ describe("the tick", () => {
     assert.deepEqual(got[2].map((i) => [i.clientId, i.inputs]), [["a", { attack: true }]]);
   });
 
+  test("inputs for the next frame queued before this tick, and a frame number set from outside, land on their frames", () => {
+    const m = new FrameSyncManager({ targetFPS: 20 }, new ControlledClock());
+    const got: Record<number, string[]> = {};
+    m.step = (frame, inputs) => (got[frame] = inputs.map((i) => `${i.clientId}:${JSON.stringify(i.inputs)}`));
+    m.addInput("a", { k: 1 }, 1); // ahead: waits
+    m.addInput("b", { k: 0 }, 0);
+    m.tick(); // frame 0
+    m.addInput("c", { k: 1 }, 1);
+    m.tick(); // frame 1: a (queued ahead) and c
+    m.addInput("d", { k: 2 }, 2);
+    m.addInput("e", { k: 7 }, 7);
+    m.currentFrame = 7; // e.g. a room resuming from a saved frame
+    m.tick(); // frame 7
+    m.currentFrame = 2;
+    m.tick(); // frame 2: d still waited for it
+    m.tick(); // frame 3: nothing
+    assert.deepEqual(got, { 0: ['b:{"k":0}'], 1: ['a:{"k":1}', 'c:{"k":1}'], 7: ['e:{"k":7}'], 2: ['d:{"k":2}'], 3: [] });
+  });
+
   test("a client's queued inputs are dropped when it leaves", () => {
     const m = new FrameSyncManager({ targetFPS: 20 }, new ControlledClock());
     let got: ClientInput[] = [];
