@@ -164,7 +164,12 @@ export function webSocketOf(client: Client | undefined): WebSocket | undefined {
 
 /** `ws._socket` (private): the WebSocket's net.Socket, which we cork for a tick. */
 export function netSocketOf(client: Client): CorkableSocket | undefined {
-  return (webSocketOf(client) as unknown as { _socket?: CorkableSocket } | undefined)?._socket;
+  return socketOfWebSocket(webSocketOf(client));
+}
+
+/** `ws._socket` (private) of a ws WebSocket (a JSON client holds its WebSocket itself). */
+export function socketOfWebSocket(ws: WebSocket | undefined): CorkableSocket | undefined {
+  return (ws as unknown as { _socket?: CorkableSocket } | undefined)?._socket;
 }
 
 /**

@@ -13,10 +13,9 @@ import { EventEmitter } from "node:events";
 import { ClientState, enqueueClientRaw, type Client, type ISendOptions } from "@colyseus/core";
 import type { WebSocket } from "ws";
 import { Frame, frameKind } from "../internals.ts";
+import { sendTextFrame } from "../sendPath.ts";
 import { decodeError, decodeMessage, messageText, type DecodedMessage } from "./encode.ts";
 import type { RoomFeed } from "./feed.ts";
-
-const TEXT = { binary: false } as const;
 
 export class JsonClient implements Client {
   readonly "~messages": any;
@@ -48,9 +47,9 @@ export class JsonClient implements Client {
     return this.ws.readyState;
   }
 
-  /** Sends JSON text (a string, or UTF-8 bytes already serialized). */
-  sendText(text: string | Buffer): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text, TEXT);
+  /** Sends one JSON text frame: `head`, then `tail` (UTF-8 bytes already serialized, shared by a room's clients) when given. */
+  sendText(head: string, tail?: Buffer): void {
+    sendTextFrame(this.ws, head, tail);
   }
 
   raw(data: Uint8Array | Buffer | string, _options?: ISendOptions, cb?: (err?: Error) => void): void {

@@ -33,7 +33,7 @@ export interface FeedClient {
   /** The snapshot its last `state` held when that is not the feed's last one: its next patch is diffed from it. */
   base: unknown;
   feed: RoomFeed | undefined;
-  sendText(text: string | Buffer): void;
+  sendText(head: string, tail?: Buffer): void;
 }
 
 const feeds = new WeakMap<object, RoomFeed>();
@@ -156,7 +156,7 @@ export class RoomFeed {
         sharedMessages = messages;
         sharedTail = Buffer.from(`,"frame":${next.frame},"merge":${JSON.stringify(shared)},"messages":${listText(messages)}}`);
       }
-      client.sendText(Buffer.concat([Buffer.from(head), sharedTail]));
+      client.sendText(head, sharedTail);
     }
   }
 }
