@@ -82,5 +82,19 @@ export async function playExample({ endpoint, userId, durationMs, log = console.
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [endpoint = "http://localhost:2567", userId = `player-${process.pid}`] = process.argv.slice(2);
-  await playExample({ endpoint, userId });
+  let room: Room;
+  try {
+    room = await playExample({ endpoint, userId });
+  } catch (err) {
+    // A refused join (MatchMakeError: code and message from the server) or no server: one line, exit 1.
+    const { code, message } = err as { code?: number; message?: string };
+    console.error(`could not join ${endpoint} as ${userId}: ${message ?? String(err)}${code ? ` (${code})` : ""}`);
+    if (code === 403) console.error("a seat held after a dropped connection is reclaimed with its reconnectKey (docs/reconnection.md); or wait for the hold to end, or play as another userId");
+    process.exit(1);
+  }
+  // Ctrl-C leaves the room (a consented leave: the seat is given up) instead of dropping the
+  // connection, which the server would hold the seat for, refusing this userId a fresh join.
+  const leave = () => void room.leave().finally(() => process.exit(0));
+  process.once("SIGINT", leave);
+  process.once("SIGTERM", leave);
 }
