@@ -18,18 +18,11 @@
  * (every late-tick episode at 1,000 clients fell inside such a marking phase). Measured
  * the same way at 1,000 clients, 3 interleaved rounds: tick p99 13-22 ms → 7.5-9 ms,
  * input → own playerAction p99 55-61 → 52-54 ms, CPU 0.92-1.04×; RSS per client is higher
- * (about 70 KB against 43-82 KB).
- *
- * `--max-semi-space-size=8` (MB; V8's default here is 16): with the two settings above the
- * young generation holds only what dies within a tick or two, so a smaller one costs no
- * tick lateness and gives memory back. 1,000 clients, 3 interleaved rounds: RSS per
- * client 54-59 → 47-55 KB, tick p99 5.3-13.9 → 4.5-8.6 ms, CPU 0.96-1.03×.
- * docs/performance.md has the runs.
+ * (about 70 KB against 43-82 KB). docs/performance.md has the runs.
  */
 import v8 from "node:v8";
 
 v8.setFlagsFromString("--no-allocation-site-pretenuring");
 v8.setFlagsFromString("--no-concurrent-marking");
-v8.setFlagsFromString("--max-semi-space-size=8");
 
 export {};

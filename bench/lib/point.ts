@@ -246,7 +246,7 @@ function summarize(ctx: PointContext, o: PointOptions, servers: ServerHandle[], 
   const ioSeconds = (p1.at - p0.at) / 1000;
   return {
     conditions: {
-      server: o.entry === BASELINE ? "baseline (bench/baseline; V8 defaults)" : "framesync (src/index.ts; V8 allocation-site pretenuring and concurrent marking off, 8 MB semi-spaces: src/v8Flags.ts)",
+      server: o.entry === BASELINE ? "baseline (bench/baseline; V8 defaults)" : "framesync (src/index.ts; V8 allocation-site pretenuring and concurrent marking off, src/v8Flags.ts)",
       protocol: o.protocol === "json" ? "json (/json, contract §9)" : "sdk (Colyseus wire protocol)",
       serverProcesses: servers.length,
       fps: o.fps,
