@@ -1,21 +1,12 @@
 /**
  * Reading a server's /metrics (Prometheus text format) in tests: one parser for every
- * test file, in process or against a child process.
+ * test file, in process or against a child process; the parser is the bench's (bench/lib/stats.ts).
  */
+import { parseMetrics, type Scrape } from "../../bench/lib/stats.ts";
 
-/** Every sample of a scrape, keyed as it is written: `name` or `name{label="v",...}`. */
-export type Samples = Map<string, number>;
-
-/** Parses Prometheus text: comment and blank lines are skipped, each sample line is `key value`. */
-export function parseMetrics(text: string): Samples {
-  const samples: Samples = new Map();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return samples;
-}
+/** Every sample of a scrape, keyed as it is written: `name` or `name{label="v",...}` (the bench's parser). */
+export type Samples = Scrape;
+export { parseMetrics };
 
 /** The sample key of `name` with `labels`, in the order prom-client writes them (declaration order). */
 export function metricKey(name: string, labels: Record<string, string> = {}): string {
