@@ -6,7 +6,7 @@
  * server code is imported, so it measures what an engine without an SDK would see.
  */
 import WebSocket from "ws";
-import { wsHeaderBytes, type BenchClient, type Counters, type DataHandler } from "./wire.ts";
+import { BenchClient, wsHeaderBytes } from "./wire.ts";
 
 export const JSON_SUBPROTOCOL = "framesync.json.v1";
 
@@ -30,19 +30,8 @@ interface Envelope {
   messages?: Array<{ name?: string; data?: unknown }>;
 }
 
-export class JsonClient implements BenchClient {
-  readonly counters: Counters = { bytesDown: 0, bytesUp: 0, messagesDown: 0, messagesUp: 0, patches: 0 };
+export class JsonClient extends BenchClient {
   readonly reservation = { roomId: "", sessionId: "" };
-  ws!: WebSocket;
-  joined = false;
-  closedCode: number | undefined;
-  onData: DataHandler = () => {};
-  onClose: (code: number) => void = () => {};
-
-  constructor(
-    private readonly wsBase: string,
-    private readonly decodeTypes: ReadonlySet<string>,
-  ) {}
 
   /** Opens /json and joins; resolves on `joined`, rejects on a join `error` or a close. */
   join(mode: JsonJoinMode, room: string, options: Record<string, unknown>, timeoutMs = 15_000): Promise<void> {

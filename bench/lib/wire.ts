@@ -98,35 +98,33 @@ export interface Counters {
 
 export type DataHandler = (type: string, payload: unknown) => void;
 
-/** What a load generator needs of a client, whichever protocol it speaks. */
-export interface BenchClient {
-  readonly counters: Counters;
-  readonly reservation: { roomId: string; sessionId: string };
-  closedCode: number | undefined;
-  onData: DataHandler;
-  onClose: (code: number) => void;
-  send(type: string, payload?: unknown): void;
-  leave(): void;
-  drop(): void;
-}
-
 /**
- * One connection. `onData` receives decoded ROOM_DATA messages whose type is in
- * `decodeTypes` (every other message is only counted, to keep the generator lean).
+ * What a load generator needs of a client, whichever protocol it speaks, and the state
+ * both kinds keep. `onData` receives decoded room messages whose type is in `decodeTypes`
+ * (every other message is only counted, to keep the generator lean).
  */
-export class LeanClient implements BenchClient {
+export abstract class BenchClient {
   readonly counters: Counters = { bytesDown: 0, bytesUp: 0, messagesDown: 0, messagesUp: 0, patches: 0 };
+  abstract readonly reservation: { roomId: string; sessionId: string };
   ws!: WebSocket;
-  reservation!: SeatReservation;
   joined = false;
   closedCode: number | undefined;
   onData: DataHandler = () => {};
   onClose: (code: number) => void = () => {};
 
   constructor(
-    private readonly wsBase: string,
-    private readonly decodeTypes: ReadonlySet<string>,
+    protected readonly wsBase: string,
+    protected readonly decodeTypes: ReadonlySet<string>,
   ) {}
+
+  abstract send(type: string, payload?: unknown): void;
+  abstract leave(): void;
+  abstract drop(): void;
+}
+
+/** One connection speaking the Colyseus wire protocol. */
+export class LeanClient extends BenchClient {
+  reservation!: SeatReservation;
 
   /** Opens the socket for a reservation; resolves once JOIN_ROOM was acknowledged. */
   connect(reservation: SeatReservation, timeoutMs = 15_000): Promise<void> {
