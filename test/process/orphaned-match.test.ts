@@ -9,12 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Room } from "@colyseus/sdk";
-import type { Redis } from "ioredis";
-import { signAccessToken } from "../../src/utils/auth.ts";
-import { assertOneMatch, assertPlaying, enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "../support/matchmaking-helpers.ts";
-import { ServerProcess } from "../support/processes.ts";
-import { TEST_REDIS_DB, freshTestDb, skipWithoutRedis, testRedisUrl } from "../support/redis.ts";
+import { assertOneMatch, assertPlaying, enterMatch, type MatchFound } from "../support/matchmaking-helpers.ts";
+import type { ServerProcess } from "../support/processes.ts";
+import { KillableCluster } from "../support/killableCluster.ts";
+import { TEST_REDIS_DB, skipWithoutRedis, testRedisUrl } from "../support/redis.ts";
 import { waitFor } from "../support/wait.ts";
 
 const REDIS_URL = testRedisUrl(TEST_REDIS_DB.orphans);
@@ -24,24 +22,9 @@ const DIE_AFTER_CLAIM = "./test/support/die-after-claim.ts";
 const RESTORED_WITHIN_MS = 15_000;
 
 const skip = await skipWithoutRedis(REDIS_URL);
-const token = (userId: string) => signAccessToken({ userId, username: userId }, 3600, JWT_SECRET);
-
-function startNode(preload?: string): Promise<ServerProcess> {
-  return ServerProcess.start({ REDIS_URL, JWT_SECRET, NODE_ENV: "test", LOG_LEVEL: "warn", SHUTDOWN_DRAIN_MS: "500" }, { preload });
-}
-
 describe("a match whose claiming process dies before making its room", { skip }, () => {
-  let redis: Redis;
-  let survivor: ServerProcess;
-  const doomed: ServerProcess[] = [];
-  const opened: Room[] = [];
-  let serial = 0;
-
-  async function player(node: ServerProcess, name: string, userId = `${name}-${++serial}`): Promise<Lobby> {
-    const lobby = await joinLobby(node.endpoint, userId, token(userId));
-    opened.push(lobby.room);
-    return lobby;
-  }
+  const cluster = new KillableCluster(REDIS_URL, JWT_SECRET);
+  const player = (node: ServerProcess, name: string, userId?: string) => cluster.player(node, name, userId);
 
   /** Waits for the doomed process to kill itself; when it did (performance.now()). */
   async function died(node: ServerProcess): Promise<number> {
@@ -55,37 +38,28 @@ describe("a match whose claiming process dies before making its room", { skip },
     return at;
   }
 
-  before(async () => {
-    redis = await freshTestDb(REDIS_URL);
-    survivor = await startNode();
-  });
-
-  after(async () => {
-    await leaveAll(opened);
-    await Promise.all([survivor, ...doomed].map((n) => n?.stop()));
-    redis?.disconnect();
-  });
+  before(() => cluster.open());
+  after(() => cluster.close());
 
   test("queue: the waiting player is back in its queue within seconds, then is matched and plays", async (t) => {
-    const node = await startNode(DIE_AFTER_CLAIM);
-    doomed.push(node);
+    const node = await cluster.doomedNode(DIE_AFTER_CLAIM);
     const criteria = { playersPerMatch: 2, modeId: "orphan" };
     const queueKey = "mm:queue:2:orphan:any:game_room";
-    const west = await player(survivor, "west");
+    const west = await player(cluster.survivor, "west");
     const east = await player(node, "east");
     await west.ask("match:find", criteria, "match:queued");
     east.room.send("match:find", criteria);
     const killedAt = await died(node);
-    assert.equal(await redis.zcard(queueKey), 0, "the dead process took both tickets off the queue");
+    assert.equal(await cluster.redis.zcard(queueKey), 0, "the dead process took both tickets off the queue");
 
-    await waitFor(async () => (await redis.zcard(queueKey)) === 1, { timeoutMs: RESTORED_WITHIN_MS, what: "west's ticket back in its queue" });
+    await waitFor(async () => (await cluster.redis.zcard(queueKey)) === 1, { timeoutMs: RESTORED_WITHIN_MS, what: "west's ticket back in its queue" });
     const requeuedMs = Math.round(performance.now() - killedAt);
-    assert.equal((await redis.zrange(queueKey, 0, -1))[0]?.startsWith("t-"), true);
+    assert.equal((await cluster.redis.zrange(queueKey, 0, -1))[0]?.startsWith("t-"), true);
     // West was told nothing: as far as it knows it has been waiting in the queue all along.
     for (const type of ["match:found", "match:error", "match:abandoned"]) assert.deepEqual(west.inbox.pending(type), [], type);
 
     // East comes back on the surviving process (same user) and is free to queue at once.
-    const eastAgain = await player(survivor, "east", east.userId);
+    const eastAgain = await player(cluster.survivor, "east", east.userId);
     const queuedAt = performance.now();
     await eastAgain.ask("match:find", criteria, "match:queued");
     const found = await Promise.all([west, eastAgain].map((p) => p.inbox.take<MatchFound>("match:found", () => true, 15_000)));
@@ -93,18 +67,17 @@ describe("a match whose claiming process dies before making its room", { skip },
     const matchMs = Math.round(performance.now() - queuedAt);
     assertOneMatch(found, 2);
     const rooms = (await Promise.all([west, eastAgain].map((p, i) => enterMatch(p, found[i])))).map((e) => e.room);
-    opened.push(...rooms);
+    cluster.opened.push(...rooms);
     await assertPlaying(rooms, 0);
     await assertPlaying(rooms, 1);
-    assert.equal(await survivor.metric("framesync_orphaned_matches_total", { source: "queue" }), 1);
+    assert.equal(await cluster.survivor.metric("framesync_orphaned_matches_total", { source: "queue" }), 1);
     t.diagnostic(`kill → west back in its queue ${requeuedMs} ms; east re-queued → both match:found ${matchMs} ms (kill → west's match:found ${foundMs} ms)`);
   });
 
   test("party: the member on the surviving process gets the party back and leads it; the old leader rejoins and they play", async (t) => {
-    const node = await startNode(DIE_AFTER_CLAIM);
-    doomed.push(node);
+    const node = await cluster.doomedNode(DIE_AFTER_CLAIM);
     const lead = await player(node, "lead");
-    const member = await player(survivor, "member");
+    const member = await player(cluster.survivor, "member");
     const created = await lead.ask("party:create", { playersPerMatch: 2 }, "party:created");
     await member.ask("party:join", { partyCode: created.partyCode }, "party:joined");
     lead.room.send("party:start");
@@ -117,16 +90,16 @@ describe("a match whose claiming process dies before making its room", { skip },
     assert.equal(update.leaderUserId, member.userId, "the lead passed to the member still here");
     assert.deepEqual(member.inbox.pending("match:found"), []);
 
-    const leadAgain = await player(survivor, "lead", lead.userId);
+    const leadAgain = await player(cluster.survivor, "lead", lead.userId);
     await leadAgain.ask("party:join", { partyCode: created.partyCode }, "party:joined");
     member.room.send("party:start");
     const found = await Promise.all([member, leadAgain].map((p) => p.inbox.take<MatchFound>("match:found", () => true, 15_000)));
     assertOneMatch(found, 2);
     assert.equal(found[0].partyId, created.partyId);
     const rooms = (await Promise.all([member, leadAgain].map((p, i) => enterMatch(p, found[i])))).map((e) => e.room);
-    opened.push(...rooms);
+    cluster.opened.push(...rooms);
     await assertPlaying(rooms, 1);
-    assert.equal(await survivor.metric("framesync_orphaned_matches_total", { source: "party" }), 1);
+    assert.equal(await cluster.survivor.metric("framesync_orphaned_matches_total", { source: "party" }), 1);
     t.diagnostic(`kill → the member's party:update (party back, it leads) ${restoredMs} ms`);
   });
 });

@@ -10,12 +10,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Room } from "@colyseus/sdk";
-import type { Redis } from "ioredis";
-import { signAccessToken } from "../../src/utils/auth.ts";
-import { assertOneMatch, assertPlaying, enterMatch, joinLobby, leaveAll, type Lobby, type MatchFound } from "../support/matchmaking-helpers.ts";
-import { ServerProcess } from "../support/processes.ts";
-import { TEST_REDIS_DB, freshTestDb, skipWithoutRedis, testRedisUrl } from "../support/redis.ts";
+import { assertOneMatch, assertPlaying, enterMatch, type Lobby, type MatchFound } from "../support/matchmaking-helpers.ts";
+import type { ServerProcess } from "../support/processes.ts";
+import { KillableCluster } from "../support/killableCluster.ts";
+import { TEST_REDIS_DB, skipWithoutRedis, testRedisUrl } from "../support/redis.ts";
 import { elapse, waitFor } from "../support/wait.ts";
 
 const REDIS_URL = testRedisUrl(TEST_REDIS_DB.staleHolders);
@@ -24,30 +22,10 @@ const JWT_SECRET = "stale-holder-test-secret";
 const ANSWERED_WITHIN_MS = 2_000;
 
 const skip = await skipWithoutRedis(REDIS_URL);
-const token = (userId: string) => signAccessToken({ userId, username: userId }, 3600, JWT_SECRET);
-
-function startNode(): Promise<ServerProcess> {
-  return ServerProcess.start({ REDIS_URL, JWT_SECRET, NODE_ENV: "test", LOG_LEVEL: "warn", SHUTDOWN_DRAIN_MS: "500" });
-}
-
 describe("a player whose matchmaker process was killed while it waited", { skip }, () => {
-  let redis: Redis;
-  let survivor: ServerProcess;
-  const doomed: ServerProcess[] = [];
-  const opened: Room[] = [];
-  let serial = 0;
+  const cluster = new KillableCluster(REDIS_URL, JWT_SECRET);
+  const player = (node: ServerProcess, name: string, userId?: string) => cluster.player(node, name, userId);
 
-  async function player(node: ServerProcess, name: string, userId = `${name}-${++serial}`): Promise<Lobby> {
-    const lobby = await joinLobby(node.endpoint, userId, token(userId));
-    opened.push(lobby.room);
-    return lobby;
-  }
-
-  async function doomedNode(): Promise<ServerProcess> {
-    const node = await startNode();
-    doomed.push(node);
-    return node;
-  }
 
   /** SIGKILL, as a crash or `kill -9`; when it was dead (performance.now()). */
   async function kill(node: ServerProcess): Promise<number> {
@@ -68,89 +46,81 @@ describe("a player whose matchmaker process was killed while it waited", { skip 
     const found = await Promise.all(lobbies.map((p) => p.inbox.take<MatchFound>("match:found", () => true, 15_000)));
     assertOneMatch(found, lobbies.length);
     const rooms = (await Promise.all(lobbies.map((p, i) => enterMatch(p, found[i])))).map((e) => e.room);
-    opened.push(...rooms);
+    cluster.opened.push(...rooms);
     await assertPlaying(rooms, 0);
     await assertPlaying(rooms, 1);
     return found;
   }
 
-  before(async () => {
-    redis = await freshTestDb(REDIS_URL);
-    survivor = await startNode();
-  });
-
-  after(async () => {
-    await leaveAll(opened);
-    await Promise.all([survivor, ...doomed].map((n) => n?.stop()));
-    redis?.disconnect();
-  });
+  before(() => cluster.open());
+  after(() => cluster.close());
 
   test("queue: back through the other process, match:find is answered match:queued at once; matched, it plays", async (t) => {
-    const node = await doomedNode();
+    const node = await cluster.doomedNode();
     const criteria = { playersPerMatch: 2, modeId: "stale" };
     const a = await player(node, "a");
     await a.ask("match:find", criteria, "match:queued");
     // A second tab of the same user on the other, live, process is refused, as always.
-    const tab = await player(survivor, "a", a.userId);
+    const tab = await player(cluster.survivor, "a", a.userId);
     assert.equal((await tab.ask("match:find", criteria, "match:error")).code, "ALREADY_QUEUED");
     assert.equal((await tab.ask("party:create", criteria, "party:error")).code, "ALREADY_QUEUED");
 
     const killedAt = await kill(node);
-    const back = await player(survivor, "a", a.userId);
+    const back = await player(cluster.survivor, "a", a.userId);
     const reply = await answer(back, "match:find", criteria, "match:queued", "match:error");
     const sinceKillMs = Math.round(performance.now() - killedAt);
     assert.equal(reply.type, "match:queued", `answered ${JSON.stringify(reply.body)}`);
     assert.deepEqual(reply.body, { queueKey: "2:stale:any:game_room", playersPerMatch: 2 });
     assert.ok(reply.ms < ANSWERED_WITHIN_MS, `match:queued after ${reply.ms} ms`);
-    assert.equal(await redis.zcard("mm:queue:2:stale:any:game_room"), 1, "the dead ticket is off the queue, the new one on it");
+    assert.equal(await cluster.redis.zcard("mm:queue:2:stale:any:game_room"), 1, "the dead ticket is off the queue, the new one on it");
 
-    const b = await player(survivor, "b");
+    const b = await player(cluster.survivor, "b");
     const queuedAt = performance.now();
     await b.ask("match:find", criteria, "match:queued");
     await play([back, b]);
     const matchMs = Math.round(performance.now() - queuedAt);
-    assert.equal(await survivor.metric("framesync_stale_holders_total", { kind: "ticket", found: "request" }), 1);
+    assert.equal(await cluster.survivor.metric("framesync_stale_holders_total", { kind: "ticket", found: "request" }), 1);
     t.diagnostic(`kill → match:find sent and answered match:queued: ${sinceKillMs} ms (the request itself ${reply.ms} ms); b queued → both matched and in the room ${matchMs} ms`);
   });
 
   test("queue: a live player queuing after the kill is not matched with the dead ticket; the dead player, back, is", async (t) => {
-    const node = await doomedNode();
+    const node = await cluster.doomedNode();
     const criteria = { playersPerMatch: 2, modeId: "ghost" };
     const queue = "mm:queue:2:ghost:any:game_room";
     const a = await player(node, "a");
     await a.ask("match:find", criteria, "match:queued");
     await kill(node);
 
-    const c = await player(survivor, "c");
+    const c = await player(cluster.survivor, "c");
     const queuedAt = performance.now();
     await c.ask("match:find", criteria, "match:queued");
-    await waitFor(async () => (await redis.exists(`mm:user:${a.userId}`)) === 0, { timeoutMs: 5_000, what: "the dead player released" });
+    await waitFor(async () => (await cluster.redis.exists(`mm:user:${a.userId}`)) === 0, { timeoutMs: 5_000, what: "the dead player released" });
     const releasedMs = Math.round(performance.now() - queuedAt);
-    const waiting = await redis.zrange(queue, 0, -1);
+    const waiting = await cluster.redis.zrange(queue, 0, -1);
     assert.equal(waiting.length, 1, "c waits alone");
-    assert.equal(JSON.parse((await redis.get(`mm:ticket:${waiting[0]}`))!).userId, c.userId);
+    assert.equal(JSON.parse((await cluster.redis.get(`mm:ticket:${waiting[0]}`))!).userId, c.userId);
     // Nothing is on its way to c: no match was made (a room for it would take well under this).
     await elapse(1_500);
     assert.deepEqual(c.inbox.pending("match:found"), []);
     assert.deepEqual(c.inbox.pending("match:error"), []);
 
-    const back = await player(survivor, "a", a.userId);
+    const back = await player(cluster.survivor, "a", a.userId);
     await back.ask("match:find", criteria, "match:queued");
     await play([c, back]);
-    assert.equal(await survivor.metric("framesync_stale_holders_total", { kind: "ticket", found: "match" }), 1);
+    assert.equal(await cluster.survivor.metric("framesync_stale_holders_total", { kind: "ticket", found: "match" }), 1);
     t.diagnostic(`c queued → the dead ticket dropped and a released: ${releasedMs} ms`);
   });
 
   test("party: the old leader, back, joins its party again with the code (its dead seat left as a leave); they play", async (t) => {
-    const node = await doomedNode();
+    const node = await cluster.doomedNode();
     const lead = await player(node, "lead");
-    const member = await player(survivor, "member");
+    const member = await player(cluster.survivor, "member");
     const created = await lead.ask("party:create", { playersPerMatch: 2 }, "party:created");
     await member.ask("party:join", { partyCode: created.partyCode }, "party:joined");
     await member.inbox.take("party:update", (u: any) => u.members.length === 2);
     await kill(node);
 
-    const back = await player(survivor, "lead", lead.userId);
+    const back = await player(cluster.survivor, "lead", lead.userId);
     const reply = await answer(back, "party:join", { partyCode: created.partyCode }, "party:joined", "party:error");
     assert.equal(reply.type, "party:joined", `answered ${JSON.stringify(reply.body)}`);
     assert.ok(reply.ms < ANSWERED_WITHIN_MS, `party:joined after ${reply.ms} ms`);
@@ -162,13 +132,13 @@ describe("a player whose matchmaker process was killed while it waited", { skip 
     member.room.send("party:start");
     const found = await play([member, back]);
     assert.equal(found[0].partyId, created.partyId);
-    assert.equal(await survivor.metric("framesync_stale_holders_total", { kind: "party", found: "request" }), 1);
+    assert.equal(await cluster.survivor.metric("framesync_stale_holders_total", { kind: "party", found: "request" }), 1);
     t.diagnostic(`the old leader's party:join answered party:joined in ${reply.ms} ms`);
   });
 
   test("party: a start with a member whose process died is refused PARTY_NOT_FULL, the party without that member", async () => {
-    const node = await doomedNode();
-    const lead = await player(survivor, "lead");
+    const node = await cluster.doomedNode();
+    const lead = await player(cluster.survivor, "lead");
     const gone = await player(node, "gone");
     const created = await lead.ask("party:create", { playersPerMatch: 2 }, "party:created");
     await gone.ask("party:join", { partyCode: created.partyCode }, "party:joined");
@@ -183,10 +153,10 @@ describe("a player whose matchmaker process was killed while it waited", { skip 
     assert.equal(update.leaderUserId, lead.userId);
 
     // The one whose process died comes back and joins; now the start makes the match.
-    const back = await player(survivor, "gone", gone.userId);
+    const back = await player(cluster.survivor, "gone", gone.userId);
     await back.ask("party:join", { partyCode: created.partyCode }, "party:joined");
     lead.room.send("party:start");
     await play([lead, back]);
-    assert.equal(await survivor.metric("framesync_stale_holders_total", { kind: "party", found: "match" }), 1);
+    assert.equal(await cluster.survivor.metric("framesync_stale_holders_total", { kind: "party", found: "match" }), 1);
   });
 });
