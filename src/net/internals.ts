@@ -162,12 +162,7 @@ export function webSocketOf(client: Client | undefined): WebSocket | undefined {
   return (client as unknown as { ref?: WebSocket } | undefined)?.ref;
 }
 
-/** `ws._socket` (private): the WebSocket's net.Socket, which we cork for a tick. */
-export function netSocketOf(client: Client): CorkableSocket | undefined {
-  return socketOfWebSocket(webSocketOf(client));
-}
-
-/** `ws._socket` (private) of a ws WebSocket (a JSON client holds its WebSocket itself). */
+/** `ws._socket` (private): the WebSocket's net.Socket, which the send path writes a tick's frames to. */
 export function socketOfWebSocket(ws: WebSocket | undefined): CorkableSocket | undefined {
   return (ws as unknown as { _socket?: CorkableSocket } | undefined)?._socket;
 }

@@ -31,7 +31,7 @@
 import { ClientState, type Client } from "@colyseus/core";
 import { WebSocketClient } from "@colyseus/ws-transport";
 import type { WebSocket } from "ws";
-import { netSocketOf, patchWebSocketClientLeave, patchWebSocketClientRaw, socketOfWebSocket, webSocketOf, wsSenderIdle } from "./internals.ts";
+import { patchWebSocketClientLeave, patchWebSocketClientRaw, socketOfWebSocket, webSocketOf, wsSenderIdle, type CorkableSocket } from "./internals.ts";
 
 /** ws' WebSocket.OPEN. */
 const OPEN = 1;
@@ -53,9 +53,9 @@ export function frameBinary(payload: Uint8Array): Buffer {
  * as before, after them.
  */
 export function sendTextFrame(ws: WebSocket, head: string, tail?: Buffer): void {
-  if (ws.readyState !== OPEN) return;
-  const socket = socketOfWebSocket(ws);
-  if (!socket || socket.destroyed || !socket.writable || !wsSenderIdle(ws)) {
+  const socket = routeOf(ws);
+  if (socket === null) return;
+  if (socket === "ws") {
     ws.send(tail ? Buffer.concat([Buffer.from(head), tail]) : head, { binary: false });
     return;
   }
@@ -241,13 +241,24 @@ function flushOne(client: Client, box: Outbox): void {
 
 function writeFrames(client: Client, joined: Buffer, frames: Buffer[]): void {
   const ws = webSocketOf(client);
-  if (!ws || ws.readyState !== OPEN) return; // closing or closed: ws would drop these too
-  const socket = netSocketOf(client);
-  if (!socket || socket.destroyed || !socket.writable) return;
-  if (wsSenderIdle(ws)) {
+  const socket = routeOf(ws);
+  if (socket === null) return;
+  if (socket !== "ws") {
     socket.write(joined);
     return;
   }
   // ws holds frames of its own: ours go after them, through ws (payload without our header).
-  for (const frame of frames) ws.send(frame.subarray(frame[1] === 126 ? 4 : frame[1] === 127 ? 10 : 2), { binary: true });
+  for (const frame of frames) ws!.send(frame.subarray(frame[1] === 126 ? 4 : frame[1] === 127 ? 10 : 2), { binary: true });
+}
+
+/**
+ * Where a frame for `ws` goes: its socket, written directly, when ws is open and holds no
+ * frame of its own; "ws" (sent through ws, after its own) when it holds some; null when
+ * the socket is closing or closed (ws would drop the frame too).
+ */
+function routeOf(ws: WebSocket | undefined): CorkableSocket | "ws" | null {
+  if (!ws || ws.readyState !== OPEN) return null;
+  const socket = socketOfWebSocket(ws);
+  if (!socket || socket.destroyed || !socket.writable) return null;
+  return wsSenderIdle(ws) ? socket : "ws";
 }

@@ -22,9 +22,9 @@ import {
   holdForReconnection,
   isDisposing,
   isMatchmakeRequest,
-  netSocketOf,
   processChannel,
   roomChannel,
+  socketOfWebSocket,
   webSocketOf,
   wrapMatchmakeInvoke,
   wsSenderIdle,
@@ -95,7 +95,7 @@ describe("against a running server", () => {
   test("a client's ref is its ws WebSocket, and the WebSocket's _socket a net.Socket that can be corked", () => {
     const ws = webSocketOf(client);
     assert.ok(ws instanceof WebSocket, "client.ref is a ws WebSocket");
-    const socket = netSocketOf(client);
+    const socket = socketOfWebSocket(webSocketOf(client));
     assert.ok(socket instanceof Socket, "ws._socket is a net.Socket");
     assert.equal(socket.destroyed, false);
   });
