@@ -27,6 +27,11 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
   const p500 = at(500);
   const loaded = at(plan.loadedClients);
   const loadedNote = plan.loadedClients === 1000 ? undefined : `measured at ${plan.loadedClients} clients (a quick run), not 1,000`;
+  /** The loaded point's conditions (and its saturation, when the figure depends on it) and note, or why there is none. */
+  const atLoaded = (withSaturation: boolean) =>
+    loaded
+      ? { ...(withSaturation ? { saturated: loaded.saturated, contended: loaded.contended } : {}), conditions: loaded.conditions, ...(loadedNote ? { note: loadedNote } : {}) }
+      : { note: noPoint(plan.loadedClients) };
   const noPoint = (clients: number) => `no ${clients}-client point in this run${doc.mode === "quick" ? " (quick mode)" : ""}`;
 
   const search = doc.capacity?.maxClientsOneProcess;
@@ -77,8 +82,7 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
       unit: "ms",
       goal: "<= 10",
       met: atMost(num(loaded?.tickLatenessP99Ms), 10),
-      ...(loaded ? { saturated: loaded.saturated, contended: loaded.contended, conditions: loaded.conditions } : { note: noPoint(plan.loadedClients) }),
-      ...(loaded && loadedNote ? { note: loadedNote } : {}),
+      ...atLoaded(true),
     },
     inputToOwnActionP99AtLoaded: {
       figure: "input → own playerAction p99 at 1,000 clients",
@@ -87,8 +91,7 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
       goal: "<= 55",
       met: atMost(num(loaded?.inputToOwnActionMs?.p99), 55),
       samples: loaded?.inputToOwnActionMs?.count ?? null,
-      ...(loaded ? { saturated: loaded.saturated, contended: loaded.contended, conditions: loaded.conditions } : { note: noPoint(plan.loadedClients) }),
-      ...(loaded && loadedNote ? { note: loadedNote } : {}),
+      ...atLoaded(true),
     },
     rssPerClientAtLoaded: {
       figure: "RSS per client at 1,000 clients ((mean RSS in the window − idle RSS) ÷ clients)",
@@ -96,8 +99,7 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
       unit: "KB",
       goal: "<= 50",
       met: atMost(num(loaded?.rssPerClientKB), 50),
-      ...(loaded ? { conditions: loaded.conditions } : { note: noPoint(plan.loadedClients) }),
-      ...(loaded && loadedNote ? { note: loadedNote } : {}),
+      ...atLoaded(false),
     },
     heapPerClientAtLoaded: {
       figure: "V8 heap used per client at 1,000 clients (nodejs_heap_size_used_bytes: mean in the window − idle, ÷ clients)",
@@ -107,8 +109,7 @@ export function buildFigures(doc: Doc, plan: { loadedClients: number }): Record<
       met: null,
       heapTotalPerClientKB: loaded?.heapTotalPerClientKB ?? null,
       externalPerClientKB: loaded?.externalPerClientKB ?? null,
-      ...(loaded ? { conditions: loaded.conditions } : { note: noPoint(plan.loadedClients) }),
-      ...(loaded && loadedNote ? { note: loadedNote } : {}),
+      ...atLoaded(false),
     },
     clusterCapacityRatio: {
       figure: "two processes (one per core, on Redis) vs one: capacity ratio",
