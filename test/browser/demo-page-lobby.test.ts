@@ -109,7 +109,8 @@ describe("the open-rooms list", () => {
   });
 
   test("two players spawn far enough apart that their name labels do not overlap", async () => {
-    const s = await snapshot(a);
+    // Bob's join reaches Alice's tab with the next state patch: wait for it rather than read too early.
+    const s = await until(a, "alice to see bob", snapshot, (v) => v.players.length === 2);
     const [p, q] = s.players;
     assert.ok(Math.abs(p.x - q.x) >= 190 || Math.abs(p.y - q.y) >= 100, JSON.stringify(s.players));
   });
